@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { GraphQLError } from 'graphql';
+import type { Principal } from '@trellis/platform';
+
+export interface GatewayAuthContext { principal?: Principal; requestId?: string }
+
+/**
+ * Verifies the caller's JWT before anything executes; a request without a valid token gets
+ * UNAUTHENTICATED (HTTP 401). Then, for every subgraph call the plan makes, signs a fresh
+ * credential for that one subgraph carrying the verified principal and the request id.
+ * Headers set here are part of the gateway's subgraph-request deduplication key, so two
+ * principals never share a deduplicated response.
+ */
+export function useTrellisAuth(opts: {
+  verifyUser: (token: string) => Promise<Principal>;
+  signInternal: (subgraph: string, principal: Principal, requestId: string) => Promise<string>;
+}): GatewayPlugin<GatewayAuthContext> {
+  return {
+    async onContextBuilding({ context, extendContext }) {
+      const header = context.request.headers.get('authorization');
+      const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+      if (!token) {
+        throw new GraphQLError('Authentication required: send "Authorization: Bearer <token>" (npm run token prints a development token).', {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      }
+      let principal: Principal;
+      try {
+        principal = await opts.verifyUser(token);
+      } catch (e) {
+        throw new GraphQLError((e as Error).message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      }
+      const requestId = context.request.headers.get('x-request-id') ?? randomUUID();
+      extendContext({ principal, requestId });
+    },
+    async onSubgraphExecute({ subgraphName, executionRequest, setExecutionRequest }) {
+      const ctx = executionRequest.context as GatewayAuthContext | undefined;
+      if (!ctx?.principal) throw new GraphQLError('No verified principal for a subgraph call.', { extensions: { code: 'UNAUTHENTICATED' } });
+      const credential = await opts.signInternal(subgraphName, ctx.principal, ctx.requestId ?? 'unknown');
+      const extensions = executionRequest.extensions ?? {};
+      setExecutionRequest({
+        ...executionRequest,
+        extensions: {
+          ...extensions,
+          headers: { ...(extensions.headers ?? {}), authorization: `Bearer ${credential}`, 'x-request-id': ctx.requestId ?? '' },
+        },
+      });
+    },
+  };
+}

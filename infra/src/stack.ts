@@ -1,0 +1,54 @@
+import { appDatabaseUrl, startSubgraph, type Logger, type RunningSubgraph, type UserTokenConfig } from '@trellis/platform';
+import { startGateway, type RunningGateway } from '@trellis/gateway';
+import { subgraphModules } from './subgraphs.ts';
+
+export interface StackOptions {
+  adminUrl: string;
+  appPassword: string;
+  internalKeys: { privateKeyPem: string; publicKeyPem: string };
+  userTokens: UserTokenConfig;
+  log: Logger;
+  clock?: () => Date;
+  exposeStats?: boolean;
+  deduplicateInbound?: boolean;
+  /** Fixed ports (npm start); 0 or absent = any free port (tests). */
+  ports?: { gateway?: number; subgraphs?: Record<string, number> };
+}
+
+export interface RunningStack { gateway: RunningGateway; subgraphs: RunningSubgraph[]; close(): Promise<void> }
+
+/** All subgraphs and the gateway in one process: what the end-to-end tests run against. */
+export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  const subgraphs: RunningSubgraph[] = [];
+  try {
+    for (const m of subgraphModules) {
+      subgraphs.push(await startSubgraph(m.definition, {
+        databaseUrl: appDatabaseUrl(opts.adminUrl, m.name, opts.appPassword),
+        internalPublicKeyPem: opts.internalKeys.publicKeyPem,
+        log: opts.log,
+        port: opts.ports?.subgraphs?.[m.name] ?? 0,
+        clock: opts.clock,
+        exposeStats: opts.exposeStats,
+      }));
+    }
+    const gateway = await startGateway({
+      subgraphs: subgraphModules.map((m, i) => ({ name: m.name, url: subgraphs[i]!.url, sdl: m.sdl })),
+      userTokens: opts.userTokens,
+      internalPrivateKeyPem: opts.internalKeys.privateKeyPem,
+      log: opts.log,
+      port: opts.ports?.gateway ?? 0,
+      deduplicateInbound: opts.deduplicateInbound,
+    });
+    return {
+      gateway,
+      subgraphs,
+      async close() {
+        await gateway.close();
+        await Promise.all(subgraphs.map((s) => s.close()));
+      },
+    };
+  } catch (e) {
+    await Promise.all(subgraphs.map((s) => s.close().catch(() => {})));
+    throw e;
+  }
+}

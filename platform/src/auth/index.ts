@@ -1,0 +1,3 @@
+export * from './principal.ts';
+export * from './userTokens.ts';
+export * from './internalTokens.ts';

@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { OWNER_ROLE, SUBGRAPHS, appRole } from './roles.ts';
+
+const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * Cluster-level setup (idempotent): the owner role and one login role per subgraph.
+ * Roles are shared by every database of the cluster.
+ */
+export async function bootstrapRoles(adminUrl: string, appPassword: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    // Serialise concurrent bootstraps (several test runners on one server).
+    await client.query('select pg_advisory_lock(7710001)');
+    const roles = [OWNER_ROLE, ...SUBGRAPHS.map(appRole)];
+    for (const role of roles) {
+      const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+      const attrs = role === OWNER_ROLE
+        ? 'NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB'
+        : `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD ${lit(appPassword)}`;
+      await client.query(`${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${q(role)} ${attrs}`);
+    }
+    // The administrative login may switch to the owner to run migrations.
+    await client.query(`GRANT ${q(OWNER_ROLE)} TO CURRENT_USER`);
+    await client.query('select pg_advisory_unlock(7710001)');
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Database-level setup (idempotent): extensions, the `platform` schema with the tenancy
+ * functions every policy uses, and one schema per subgraph owned by the owner role and usable
+ * only by that subgraph's role.
+ */
+export async function bootstrapDatabase(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(7710002)');
+    await client.query('CREATE EXTENSION IF NOT EXISTS ltree');
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    await client.query(`GRANT CREATE ON DATABASE ${q((await client.query('select current_database() d')).rows[0].d)} TO ${q(OWNER_ROLE)}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS platform AUTHORIZATION ${q(OWNER_ROLE)}`);
+    await client.query(`SET ROLE ${q(OWNER_ROLE)}`);
+    // Tenancy settings are set per transaction (set_config(..., true)); after commit they read
+    // as '' on a pooled connection, hence nullif.
+    await client.query(`
+      CREATE OR REPLACE FUNCTION platform.current_tenant() RETURNS uuid
+        LANGUAGE sql STABLE PARALLEL SAFE AS
+        $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;
+      COMMENT ON FUNCTION platform.current_tenant() IS 'Tenant of the current transaction (set by the service from the verified principal); NULL = none, which matches no row.';
+      CREATE OR REPLACE FUNCTION platform.scope_label() RETURNS text
+        LANGUAGE sql STABLE PARALLEL SAFE AS
+        $$ SELECT nullif(current_setting('app.scope_unit', true), '') $$;
+      COMMENT ON FUNCTION platform.scope_label() IS 'ltree label (unit id without hyphens) of the unit whose subtree bounds the caller; NULL = whole tenant.';
+      CREATE OR REPLACE FUNCTION platform.scope_query() RETURNS lquery
+        LANGUAGE sql STABLE PARALLEL SAFE AS
+        $$ SELECT ('*.' || platform.scope_label() || '.*')::lquery $$;
+      CREATE OR REPLACE FUNCTION platform.in_scope(p ltree) RETURNS boolean
+        LANGUAGE sql STABLE PARALLEL SAFE AS
+        $$ SELECT platform.scope_label() IS NULL OR p ~ platform.scope_query() $$;
+      COMMENT ON FUNCTION platform.in_scope(ltree) IS 'True when an org path lies in the caller''s scope subtree (paths are ltrees of unit-id labels).';
+      CREATE OR REPLACE FUNCTION platform.unit_label(id uuid) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT replace(id::text, '-', '') $$;
+    `);
+    await client.query('RESET ROLE');
+    await client.query(`GRANT USAGE ON SCHEMA platform TO ${SUBGRAPHS.map((s) => q(appRole(s))).join(', ')}`);
+    await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA platform TO ${SUBGRAPHS.map((s) => q(appRole(s))).join(', ')}`);
+    for (const sg of SUBGRAPHS) {
+      const role = q(appRole(sg));
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(sg)} AUTHORIZATION ${q(OWNER_ROLE)}`);
+      await client.query(`GRANT USAGE ON SCHEMA ${q(sg)} TO ${role}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${q(OWNER_ROLE)} IN SCHEMA ${q(sg)} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${q(OWNER_ROLE)} IN SCHEMA ${q(sg)} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${q(OWNER_ROLE)} IN SCHEMA ${q(sg)} GRANT EXECUTE ON FUNCTIONS TO ${role}`);
+    }
+    await client.query('select pg_advisory_unlock(7710002)');
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,14 @@
+export * from './errors.ts';
+export * from './config.ts';
+export * from './logger.ts';
+export * from './loaders.ts';
+export * from './scalars.ts';
+export * from './auth/index.ts';
+export * from './db/roles.ts';
+export * from './db/bootstrap.ts';
+export * from './db/migrate.ts';
+export * from './db/embedded.ts';
+export * from './db/orm.ts';
+export * from './server/context.ts';
+export * from './server/subgraphServer.ts';
+export { loadSchema } from './server/schemaFile.ts';

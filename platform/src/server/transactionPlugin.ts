@@ -1,0 +1,43 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { SubgraphContext } from './context.ts';
+
+/**
+ * One transaction per GraphQL request. Queries run READ ONLY; a mutation that raises any
+ * error rolls back entirely, so a failed request never leaves half-written state. The
+ * tenant/scope session variables are applied at BEGIN (set_config(..., true)), so they can
+ * never leak to the next user of a pooled connection.
+ */
+export function transactionPlugin(): ApolloServerPlugin<SubgraphContext> {
+  return {
+    async requestDidStart() {
+      let isMutation = false;
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          isMutation = operation.operation === 'mutation';
+          await contextValue.em.begin({ readOnly: !isMutation });
+          contextValue.tx.open = true;
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (!contextValue.tx.open) return;
+          contextValue.tx.open = false;
+          const body = response.body;
+          const failed = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
+          if (isMutation && failed) {
+            await contextValue.em.rollback();
+            return;
+          }
+          try {
+            await contextValue.em.commit();
+          } catch (err) {
+            contextValue.log.error({ err }, 'commit failed');
+            await contextValue.em.rollback().catch(() => {});
+            if (body.kind === 'single') {
+              body.singleResult.data = null;
+              body.singleResult.errors = [{ message: 'The change could not be saved; nothing was written. Retry.', extensions: { code: 'CONFLICT' } }];
+            }
+          }
+        },
+      };
+    },
+  };
+}

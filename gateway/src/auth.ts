@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
-import type { Principal } from '@trellis/platform';
+import type { Logger, Principal } from '@trellis/platform';
 
 export interface GatewayAuthContext { principal?: Principal; requestId?: string }
 
@@ -15,6 +15,7 @@ export interface GatewayAuthContext { principal?: Principal; requestId?: string 
 export function useTrellisAuth(opts: {
   verifyUser: (token: string) => Promise<Principal>;
   signInternal: (subgraph: string, principal: Principal, requestId: string) => Promise<string>;
+  log: Logger;
 }): GatewayPlugin<GatewayAuthContext> {
   return {
     async onContextBuilding({ context, extendContext }) {
@@ -33,6 +34,7 @@ export function useTrellisAuth(opts: {
       }
       const requestId = context.request.headers.get('x-request-id') ?? randomUUID();
       extendContext({ principal, requestId });
+      opts.log.debug({ requestId, tenant: principal.tenantSlug, sub: principal.sub, role: principal.role }, 'authenticated');
     },
     async onSubgraphExecute({ subgraphName, executionRequest, setExecutionRequest }) {
       const ctx = executionRequest.context as GatewayAuthContext | undefined;

@@ -51,14 +51,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     subgraphErrors: { errorCode: false, subgraphNameProp: 'subgraph' },
     inboundInflightRequestDeduplication: opts.deduplicateInbound ?? false,
     requestId: { headerName: 'x-request-id' },
-    plugins: () => [
-      useTrellisAuth({ verifyUser, signInternal }),
-      {
-        onExecutionResult({ context }: { context: { requestId?: string; principal?: { tenantSlug: string; sub: string } } }) {
-          log.debug({ requestId: context.requestId, tenant: context.principal?.tenantSlug, sub: context.principal?.sub }, 'operation done');
-        },
-      },
-    ],
+    plugins: () => [useTrellisAuth({ verifyUser, signInternal, log })],
   });
 
   const server = http.createServer(runtime);

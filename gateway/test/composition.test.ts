@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Kind, parse } from 'graphql';
 import { composeSupergraph, productSubgraphs, readSubgraphSdl, CompositionError } from '../src/compose.ts';
 
-const sources = () => productSubgraphs.map((name) => ({ name, url: `http://${name}.invalid/graphql`, sdl: readSubgraphSdl(name) }));
+const sources = (): { name: string; url: string; sdl: string }[] => productSubgraphs.map((name) => ({ name, url: `http://${name}.invalid/graphql`, sdl: readSubgraphSdl(name) }));
 
 describe('supergraph composition', () => {
   it('composes every product subgraph into one supergraph', () => {
@@ -23,7 +23,7 @@ describe('supergraph composition', () => {
     for (const name of productSubgraphs) {
       const missing: string[] = [];
       for (const def of parse(readSubgraphSdl(name)).definitions) {
-        if (!('name' in def) || !def.name || def.kind === Kind.SCHEMA_EXTENSION) continue;
+        if (!('name' in def) || !def.name || def.kind === Kind.DIRECTIVE_DEFINITION) continue;
         const typeName = def.name.value;
         const isRoot = typeName === 'Query' || typeName === 'Mutation';
         if (!isRoot && !('description' in def && def.description)) missing.push(typeName);

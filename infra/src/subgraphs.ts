@@ -6,7 +6,7 @@ import * as assessment from '@trellis/assessment';
 
 export interface SubgraphModule { name: string; definition: SubgraphDefinition<unknown>; migrationsDir: string; sdl: string; defaultPort: number }
 
-const entry = (definition: SubgraphDefinition<never>, migrationsDir: string, sdl: string, defaultPort: number): SubgraphModule => ({
+const entry = <L>(definition: SubgraphDefinition<L>, migrationsDir: string, sdl: string, defaultPort: number): SubgraphModule => ({
   name: definition.name,
   definition: definition as unknown as SubgraphDefinition<unknown>,
   migrationsDir,
@@ -16,8 +16,8 @@ const entry = (definition: SubgraphDefinition<never>, migrationsDir: string, sdl
 
 /** Every product subgraph, in composition order, with its migrations and default port. */
 export const subgraphModules: SubgraphModule[] = [
-  entry(organisation.organisationSubgraph as SubgraphDefinition<never>, organisation.migrationsDir, organisation.sdl, 4001),
-  entry(members.membersSubgraph as SubgraphDefinition<never>, members.migrationsDir, members.sdl, 4002),
-  entry(services.servicesSubgraph as SubgraphDefinition<never>, services.migrationsDir, services.sdl, 4003),
-  entry(assessment.assessmentSubgraph as SubgraphDefinition<never>, assessment.migrationsDir, assessment.sdl, 4004),
+  entry(organisation.organisationSubgraph, organisation.migrationsDir, organisation.sdl, 4001),
+  entry(members.membersSubgraph, members.migrationsDir, members.sdl, 4002),
+  entry(services.servicesSubgraph, services.migrationsDir, services.sdl, 4003),
+  entry(assessment.assessmentSubgraph, assessment.migrationsDir, assessment.sdl, 4004),
 ];

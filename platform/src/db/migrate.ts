@@ -1,6 +1,6 @@
 import pg from 'pg';
 import Postgrator from 'postgrator';
-import { OWNER_ROLE } from './roles.ts';
+import { OWNER_ROLE, appRole } from './roles.ts';
 
 /**
  * Runs one subgraph's SQL migrations (`NNN.do.<name>.sql` in `dir`) as the owner role, recording
@@ -24,6 +24,8 @@ export async function migrateSubgraph(adminUrl: string, schema: string, dir: str
     });
     const from = await postgrator.getDatabaseVersion();
     const applied = await postgrator.migrate();
+    // The ledger is the owner's business: default privileges granted it to the service role.
+    await client.query(`REVOKE ALL ON TABLE "${schema}".schema_migrations FROM PUBLIC, "${appRole(schema)}"`);
     await client.query('select pg_advisory_unlock(hashtext($1))', [`trellis-migrate:${schema}`]);
     const to = applied.length ? Math.max(...applied.map((m) => m.version)) : from;
     return { from, to };

@@ -13,7 +13,7 @@ export function transactionPlugin(): ApolloServerPlugin<SubgraphContext> {
       let isMutation = false;
       return {
         async didResolveOperation({ contextValue, operation }) {
-          isMutation = operation.operation === 'mutation';
+          isMutation = operation?.operation === 'mutation';
           await contextValue.em.begin({ readOnly: !isMutation });
           contextValue.tx.open = true;
         },

@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { byIdLoader, groupLoader } from '@trellis/platform';
+import { byIdLoader, groupLoader, sqlArray } from '@trellis/platform';
 import { BigCommittee, CoBuildingAgreement, OrgUnit, PartTimeMember, StationedUnit, UnitKind } from './entities.ts';
 
 /** Per-request loaders: every list field and every entity reference costs one statement per level, not per item. */
@@ -17,7 +17,7 @@ export function createLoaders(em: SqlEntityManager) {
     committeeUnits: groupLoader(
       async (committees: readonly string[]) => em.execute<{ committee_id: string; stationed_unit_id: string }[]>(
         'select committee_id, stationed_unit_id from organisation.big_committee_unit where committee_id = any(?::uuid[]) order by joined_at',
-        [[...committees]],
+        [sqlArray(committees)],
       ),
       (r) => r.committee_id,
     ),
@@ -28,7 +28,7 @@ export function createLoaders(em: SqlEntityManager) {
            from unnest(?::ltree[]) as r(root)
            join organisation.org_unit u on u.path <@ r.root and u.path <> r.root and u.status = 'ACTIVE'
           group by r.root, u.kind order by r.root, u.kind`,
-        [[...paths]],
+        [sqlArray(paths)],
       ),
       (r) => r.root,
     ),
@@ -36,7 +36,7 @@ export function createLoaders(em: SqlEntityManager) {
       async (units: readonly string[]) => em.execute<VersionRow[]>(
         `select unit_id, name, kind, form, parent_id, status, change, valid_from, valid_to
            from organisation.org_unit_version where unit_id = any(?::uuid[]) order by valid_from, id`,
-        [[...units]],
+        [sqlArray(units)],
       ),
       (r) => r.unit_id,
     ),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, conflict, notFound } from '@trellis/platform';
+import { badInput, conflict, notFound, sqlArray } from "@trellis/platform";
 import { BigCommittee, PartTimeMember, StationedUnit } from '../entities.ts';
 import { isUuid, requireUnit } from './tree.ts';
 
@@ -45,7 +45,7 @@ export async function signAgreement(em: SqlEntityManager, input: { stationedUnit
   const id = randomUUID();
   await em.execute(
     'insert into organisation.co_building_agreement (id, stationed_unit_id, partner_id, signed_on, valid_until, pledges) values (?, ?, ?, ?, ?, ?::text[])',
-    [id, input.stationedUnitId, partner.id, input.signedOn, input.validUntil ?? null, pledges],
+    [id, input.stationedUnitId, partner.id, input.signedOn, input.validUntil ?? null, sqlArray(pledges)],
   );
   return id;
 }

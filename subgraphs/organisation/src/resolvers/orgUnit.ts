@@ -1,3 +1,4 @@
+import { sqlArray } from '@trellis/platform';
 import { OrgUnit } from '../entities.ts';
 import type { Context } from '../context.ts';
 
@@ -26,7 +27,7 @@ export const orgUnitResolvers = {
         where path <@ ?::ltree and depth between ? and ? and status = 'ACTIVE'
           ${args.kinds ? 'and kind = any(?::text[])' : ''}
         order by depth, name`,
-      [u.path, u.depth + 1, u.depth + depth, ...(args.kinds ? [args.kinds] : [])],
+      [u.path, u.depth + 1, u.depth + depth, ...(args.kinds ? [sqlArray(args.kinds)] : [])],
     );
     return rows.map((r) => {
       const unit = ctx.em.map(OrgUnit, r);

@@ -1,4 +1,4 @@
-import { badInput, notFound, requireScope } from '@trellis/platform';
+import { badInput, notFound, requireScope, sqlArray } from '@trellis/platform';
 import { BigCommittee, OrgUnit, StationedUnit, Tenant } from '../entities.ts';
 import type { Context } from '../context.ts';
 import { isUuid, requireUnit } from '../domain/tree.ts';
@@ -48,7 +48,7 @@ export const queryResolvers = {
           ${under ? 'and path <@ ?::ltree' : ''} ${args.kinds ? 'and kind = any(?::text[])' : ''}
         order by (name = ?) desc, strpos(name, ?), length(name), name
         limit ?`,
-      [pattern, ...(under ? [under.path] : []), ...(args.kinds ? [args.kinds] : []), text, text, first],
+      [pattern, ...(under ? [under.path] : []), ...(args.kinds ? [sqlArray(args.kinds)] : []), text, text, first],
     );
     return rows.map((r) => ctx.em.map(OrgUnit, r));
   },

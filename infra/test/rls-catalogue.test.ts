@@ -13,7 +13,7 @@ describe('row-level security catalogue', () => {
       `select n.nspname as schema, c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
               (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p') and n.nspname = any($1) and c.relname <> 'schema_migrations'`, [SUBGRAPHS]);
+        where c.relkind in ('r', 'p') and n.nspname = any($1) and c.relname <> 'schema_migrations'`, [[...SUBGRAPHS, 'events']]);
     expect(rows.length).toBeGreaterThanOrEqual(SUBGRAPHS.length);
     const weak = rows.filter((r) => !r.enabled || !r.forced || r.policies === 0).map((r) => `${r.schema}.${r.table}`);
     expect(weak).toEqual([]);
@@ -23,7 +23,7 @@ describe('row-level security catalogue', () => {
     const { rows } = await db.query<{ role: string; schema: string }>(
       `select r.rolname as role, n.nspname as schema from pg_roles r cross join pg_namespace n
         where r.rolname = any($1) and n.nspname = any($2) and has_table_privilege(r.oid, format('%I.schema_migrations', n.nspname), 'SELECT')`,
-      [SUBGRAPHS.map(appRole), SUBGRAPHS]);
+      [SUBGRAPHS.map(appRole), [...SUBGRAPHS, 'events']]);
     expect(rows).toEqual([]);
   });
 

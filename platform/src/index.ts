@@ -12,3 +12,4 @@ export * from './db/orm.ts';
 export * from './server/context.ts';
 export * from './server/subgraphServer.ts';
 export { loadSchema } from './server/schemaFile.ts';
+export * from './events/follower.ts';

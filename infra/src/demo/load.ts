@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { unitLabel } from '@trellis/platform';
+import { appRole, unitLabel } from '@trellis/platform';
 import { defaultKinds } from '@trellis/organisation';
 import { demoTenants, type DemoTenant, type DemoUnit } from './tree.ts';
 
@@ -16,6 +16,8 @@ export async function loadTenant(client: pg.Client, t: DemoTenant): Promise<Load
   await client.query('BEGIN');
   try {
     await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+    // Write as the organisation service would: its policies, triggers and event topic apply.
+    await client.query(`SET LOCAL ROLE ${appRole('organisation')}`);
     await client.query('insert into organisation.tenant (id, slug, name, kind) values ($1, $2, $3, $4)', [tenantId, t.slug, t.name, t.kind]);
     for (const [i, k] of defaultKinds(t.kind).entries()) {
       await client.query(

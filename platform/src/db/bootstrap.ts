@@ -22,8 +22,9 @@ export async function bootstrapRoles(adminUrl: string, appPassword: string): Pro
         : `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD ${lit(appPassword)}`;
       await client.query(`${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${q(role)} ${attrs}`);
     }
-    // The administrative login may switch to the owner to run migrations.
-    await client.query(`GRANT ${q(OWNER_ROLE)} TO CURRENT_USER`);
+    // The administrative login may switch to the owner to run migrations, and to a service
+    // role to load data exactly as that service would write it (policies and triggers apply).
+    for (const role of roles) await client.query(`GRANT ${q(role)} TO CURRENT_USER`);
     await client.query('select pg_advisory_unlock(7710001)');
   } finally {
     await client.end();
@@ -70,6 +71,8 @@ export async function bootstrapDatabase(adminUrl: string): Promise<void> {
     await client.query('RESET ROLE');
     await client.query(`GRANT USAGE ON SCHEMA platform TO ${SUBGRAPHS.map((s) => q(appRole(s))).join(', ')}`);
     await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA platform TO ${SUBGRAPHS.map((s) => q(appRole(s))).join(', ')}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS events AUTHORIZATION ${q(OWNER_ROLE)}`);
+    await client.query(`GRANT USAGE ON SCHEMA events TO ${SUBGRAPHS.map((s) => q(appRole(s))).join(', ')}`);
     for (const sg of SUBGRAPHS) {
       const role = q(appRole(sg));
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(sg)} AUTHORIZATION ${q(OWNER_ROLE)}`);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import Postgrator from 'postgrator';
-import { OWNER_ROLE, appRole } from './roles.ts';
+import { OWNER_ROLE, SUBGRAPHS, appRole } from './roles.ts';
 
 /**
  * Runs one subgraph's SQL migrations (`NNN.do.<name>.sql` in `dir`) as the owner role, recording
@@ -8,6 +8,9 @@ import { OWNER_ROLE, appRole } from './roles.ts';
  * security policies, grants, triggers, ltree indexes — is SQL; Postgrator keeps order and
  * checksums. Each file runs as one implicit transaction (a multi-statement simple query).
  */
+/** Where the platform's own migrations (the event stream) live. */
+export const platformMigrationsDir = new URL('../events/migrations', import.meta.url).pathname;
+
 export async function migrateSubgraph(adminUrl: string, schema: string, dir: string): Promise<{ from: number; to: number }> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -25,7 +28,7 @@ export async function migrateSubgraph(adminUrl: string, schema: string, dir: str
     const from = await postgrator.getDatabaseVersion();
     const applied = await postgrator.migrate();
     // The ledger is the owner's business: default privileges granted it to the service role.
-    await client.query(`REVOKE ALL ON TABLE "${schema}".schema_migrations FROM PUBLIC, "${appRole(schema)}"`);
+    await client.query(`REVOKE ALL ON TABLE "${schema}".schema_migrations FROM PUBLIC, ${SUBGRAPHS.map((s) => `"${appRole(s)}"`).join(', ')}`);
     await client.query('select pg_advisory_unlock(hashtext($1))', [`trellis-migrate:${schema}`]);
     const to = applied.length ? Math.max(...applied.map((m) => m.version)) : from;
     return { from, to };

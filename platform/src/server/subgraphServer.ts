@@ -15,6 +15,7 @@ import { toClientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { sessionVariables, type SubgraphContext } from './context.ts';
 import { transactionPlugin } from './transactionPlugin.ts';
+import { createFollower, type Follower, type Subscription } from '../events/follower.ts';
 
 /** What a subgraph provides: its contract, its resolvers, its entities and its loaders. */
 export interface SubgraphDefinition<L> {
@@ -24,6 +25,8 @@ export interface SubgraphDefinition<L> {
   resolvers: GraphQLResolverMap<SubgraphContext<L>>;
   entities: EntitySchema[];
   createLoaders: (em: SqlEntityManager, principal: Principal, now: () => Date) => L;
+  /** Other subgraphs' event topics this subgraph follows (kept current in the background). */
+  subscriptions?: Subscription[];
   /** Extra HTTP routes (internal endpoints such as event feeds), checked before /graphql. */
   routes?: (ctx: { orm: MikroORM; log: Logger }) => Record<string, http.RequestListener>;
 }
@@ -38,6 +41,9 @@ export interface SubgraphRuntimeOptions {
   /** Adds `extensions.trellis.sql` (statements this request ran) to responses; off in production. */
   exposeStats?: boolean;
   poolMax?: number;
+  /** Follow subscriptions in the background (default true); tests may drive them by hand. */
+  followEvents?: boolean;
+  followIntervalMs?: number;
 }
 
 export interface RunningSubgraph {
@@ -45,6 +51,8 @@ export interface RunningSubgraph {
   url: string;
   port: number;
   orm: MikroORM;
+  /** One follower per subscription, by topic. */
+  followers: Record<string, Follower>;
   close(): Promise<void>;
 }
 
@@ -115,6 +123,8 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
   await apollo.start();
 
   const routes = def.routes?.({ orm, log }) ?? {};
+  const followers = Object.fromEntries((def.subscriptions ?? []).map((sub) => [sub.topic, createFollower(orm, sub, log)]));
+  if (opts.followEvents ?? true) for (const f of Object.values(followers)) f.start(opts.followIntervalMs);
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -187,7 +197,9 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
     port,
     url: `http://127.0.0.1:${port}/graphql`,
     orm,
+    followers,
     async close() {
+      await Promise.all(Object.values(followers).map((f) => f.stop()));
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
       await apollo.stop();
       await orm.close(true);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { bootstrapDatabase, bootstrapRoles } from '../db/bootstrap.ts';
-import { migrateSubgraph } from '../db/migrate.ts';
+import { migrateSubgraph, platformMigrationsDir } from '../db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { withDatabase } from '../db/roles.ts';
 import { generateInternalKeyPair } from '../auth/internalTokens.ts';
@@ -37,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
   const templateUrl = withDatabase(adminUrl, template);
   await bootstrapRoles(adminUrl, appPassword);
   await bootstrapDatabase(templateUrl);
+  await migrateSubgraph(templateUrl, 'events', platformMigrationsDir);
   for (const name of await readdir(path.join(root, 'subgraphs'))) {
     const dir = path.join(root, 'subgraphs', name, 'src', 'migrations');
     if (existsSync(dir)) await migrateSubgraph(templateUrl, name, dir);

@@ -150,10 +150,12 @@ describe('organisation tree through the gateway', () => {
     expect(view.data!.bigCommittee).toEqual({ host: { name: '青山湖社区党委' }, memberUnits: [{ name: '黄石市测试学校' }], partTimeMembers: [{ personName: '王芳', stationedUnit: { name: '黄石市测试学校' } }] });
   });
 
-  it('writes an outbox event per unit change, numbered per tenant without gaps', async () => {
-    const { rows } = await t.db.query<{ seqs: string[]; n: number; max: string }>(
-      `select count(*)::int n, max(seq)::text max from organisation.outbox o join organisation.tenant te on te.id = o.tenant_id where te.slug = 'huangshi'`);
-    expect(rows[0]!.n).toBeGreaterThan(0);
+  it('publishes an event per unit change on the stream, numbered per tenant without gaps', async () => {
+    const { rows } = await t.db.query<{ n: number; max: string; last: string }>(
+      `select count(*)::int n, max(s.seq)::text max, (select last_seq::text from events.counter c where c.topic = 'organisation' and c.tenant_id = $1) last
+         from events.stream s where s.topic = 'organisation' and s.tenant_id = $1`, [t.tenants.huangshi!.id]);
+    expect(rows[0]!.n).toBeGreaterThan(471);
     expect(Number(rows[0]!.max)).toBe(rows[0]!.n);
+    expect(rows[0]!.last).toBe(rows[0]!.max);
   });
 });

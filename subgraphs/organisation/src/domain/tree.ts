@@ -86,12 +86,14 @@ export async function moveUnit(em: SqlEntityManager, id: string, newParentId: st
 }
 
 async function moveSubtree(em: SqlEntityManager, unit: OrgUnit, parent: OrgUnit): Promise<void> {
-  await em.execute('update organisation.org_unit set parent_id = ? where id = ?', [parent.id, unit.id]);
+  // One statement: the unit gets its new parent and every row of the subtree its new path, so
+  // followers see one MOVED event for the unit and one ANCESTRY event per descendant.
   await em.execute(
     `update organisation.org_unit
-        set path = ?::ltree || subpath(path, nlevel(?::ltree) - 1)
+        set path = ?::ltree || subpath(path, nlevel(?::ltree) - 1),
+            parent_id = case when id = ? then ?::uuid else parent_id end
       where path <@ ?::ltree`,
-    [parent.path, unit.path, unit.path],
+    [parent.path, unit.path, unit.id, parent.id, unit.path],
   );
 }
 

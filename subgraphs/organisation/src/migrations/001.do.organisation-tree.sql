@@ -1,5 +1,5 @@
 -- The organisation subgraph's own schema: tenants, the typed tree with history, stationed units,
--- big committees, and the outbox other subgraphs follow. Every table carries tenant_id and is
+-- big committees. Unit changes are published on the platform event stream (events.stream). Every table carries tenant_id and is
 -- under forced row-level security on the per-transaction setting app.tenant_id (see
 -- platform.current_tenant()); unit rows are further bounded by the caller's scope subtree.
 
@@ -119,35 +119,7 @@ CREATE TABLE part_time_member (
 );
 CREATE INDEX part_time_member_committee ON part_time_member (committee_id);
 
--- Outbox: facts other subgraphs follow (the members subgraph keeps each unit's path from it).
--- Written in the same transaction as the change; seq is per tenant, gapless and in commit
--- order because the counter row is locked until commit.
-CREATE TABLE outbox_counter (
-  tenant_id uuid PRIMARY KEY DEFAULT platform.current_tenant() REFERENCES tenant (id),
-  last_seq bigint NOT NULL DEFAULT 0
-);
-CREATE TABLE outbox (
-  tenant_id uuid NOT NULL DEFAULT platform.current_tenant() REFERENCES tenant (id),
-  seq bigint NOT NULL,
-  event_id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
-  type text NOT NULL,
-  payload jsonb NOT NULL,
-  occurred_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, seq)
-);
-
-CREATE FUNCTION emit(p_tenant uuid, p_type text, p_payload jsonb) RETURNS void
-LANGUAGE plpgsql SET search_path = organisation, public AS $$
-DECLARE
-  next_seq bigint;
-BEGIN
-  INSERT INTO outbox_counter AS c (tenant_id, last_seq) VALUES (p_tenant, 1)
-    ON CONFLICT (tenant_id) DO UPDATE SET last_seq = c.last_seq + 1
-    RETURNING last_seq INTO next_seq;
-  INSERT INTO outbox (tenant_id, seq, type, payload) VALUES (p_tenant, next_seq, p_type, p_payload);
-END $$;
-
--- Keeps history and the outbox in step with every unit change, whatever code made it.
+-- Keeps history and the event stream in step with every unit change, whatever code made it.
 CREATE FUNCTION org_unit_track() RETURNS trigger
 LANGUAGE plpgsql SET search_path = organisation, public AS $$
 DECLARE
@@ -171,7 +143,8 @@ BEGIN
   END IF;
   -- A descendant of a moved unit changes path only; followers still need its new ancestry.
   IF why IS NOT NULL OR NEW.path <> OLD.path THEN
-    PERFORM emit(NEW.tenant_id, 'org_unit.changed', jsonb_build_object(
+    -- Published on the platform event stream in this same transaction (the outbox).
+    PERFORM events.publish('org_unit.changed', jsonb_build_object(
       'id', NEW.id, 'parentId', NEW.parent_id, 'kind', NEW.kind, 'name', NEW.name, 'status', NEW.status,
       'path', NEW.path::text, 'change', coalesce(why, 'ANCESTRY')));
   END IF;
@@ -231,11 +204,3 @@ ALTER TABLE part_time_member FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_scope ON part_time_member
   USING (tenant_id = platform.current_tenant() AND EXISTS (SELECT 1 FROM big_committee c WHERE c.id = committee_id))
   WITH CHECK (tenant_id = platform.current_tenant() AND EXISTS (SELECT 1 FROM big_committee c WHERE c.id = committee_id));
-
-ALTER TABLE outbox_counter ENABLE ROW LEVEL SECURITY;
-ALTER TABLE outbox_counter FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON outbox_counter USING (tenant_id = platform.current_tenant());
-
-ALTER TABLE outbox ENABLE ROW LEVEL SECURITY;
-ALTER TABLE outbox FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON outbox USING (tenant_id = platform.current_tenant());

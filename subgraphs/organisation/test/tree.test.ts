@@ -150,6 +150,21 @@ describe('organisation tree through the gateway', () => {
     expect(view.data!.bigCommittee).toEqual({ host: { name: '青山湖社区党委' }, memberUnits: [{ name: '黄石市测试学校' }], partTimeMembers: [{ personName: '王芳', stationedUnit: { name: '黄石市测试学校' } }] });
   });
 
+  it('lets the city administrator configure unit kinds, refusing rules existing units would break', async () => {
+    const cfg = (token: string, input: Record<string, unknown>) => gql<{ configureUnitKind: { code: string; allowedParents: string[] } }>(t.url, token,
+      'mutation($i: UnitKindInput!) { configureUnitKind(input: $i) { code name allowedParents } }', { i: input });
+    const added = await cfg(admin, { code: 'SERVICE_STATION', name: '党群服务站', allowedParents: ['COMMUNITY'], special: true, defaultForm: 'BRANCH' });
+    expect(added.data!.configureUnitKind).toMatchObject({ code: 'SERVICE_STATION', allowedParents: ['COMMUNITY'] });
+    const station = await gql(t.url, admin, 'mutation($p: ID!) { createOrgUnit(input: { parentId: $p, kind: "SERVICE_STATION", name: "青山湖党群服务站" }) { form } }', { p: t.unit('huangshi', COMMUNITY) });
+    expect(station.data).toEqual({ createOrgUnit: { form: 'BRANCH' } });
+    const breaking = await cfg(admin, { code: 'GRID', name: '网格党支部', allowedParents: ['STREET'] });
+    expect(breaking.errors![0]!.message).toMatch(/active GRID unit\(s\) sit where the new rule forbids/);
+    const unknownParent = await cfg(admin, { code: 'X_KIND', name: '未知', allowedParents: ['NOPE'] });
+    expect(unknownParent.errors![0]!.message).toMatch(/unknown kind\(s\) NOPE/);
+    const street = await t.token('huangshi', 'STREET_ADMIN', { scope: STREET });
+    expect(codes(await cfg(street, { code: 'Y_KIND', name: '无权', allowedParents: ['COMMUNITY'] }))).toEqual(['FORBIDDEN']);
+  });
+
   it('publishes an event per unit change on the stream, numbered per tenant without gaps', async () => {
     const { rows } = await t.db.query<{ n: number; max: string; last: string }>(
       `select count(*)::int n, max(s.seq)::text max, (select last_seq::text from events.counter c where c.topic = 'organisation' and c.tenant_id = $1) last

@@ -1,8 +1,9 @@
 import { notFound, requireScope } from '@trellis/platform';
-import { CoBuildingAgreement, PartTimeMember } from '../entities.ts';
+import { CoBuildingAgreement, PartTimeMember, UnitKind } from '../entities.ts';
 import { afterWrite, type Context } from '../context.ts';
 import * as tree from '../domain/tree.ts';
 import * as coalition from '../domain/coalition.ts';
+import * as kinds from '../domain/kinds.ts';
 
 /** Every mutation: check the permission, do the work inside the request's transaction, answer from fresh state. */
 function write<A, R>(work: (args: A, ctx: Context) => Promise<string>, answer: (id: string, ctx: Context) => Promise<R | null>, type: string) {
@@ -21,6 +22,7 @@ const committee = (id: string, ctx: Context) => ctx.loaders.committee.load(id);
 const partTime = (id: string, ctx: Context) => ctx.em.findOne(PartTimeMember, { id });
 
 export const mutationResolvers = {
+  configureUnitKind: write((a: { input: kinds.UnitKindInput }, ctx) => kinds.configureKind(ctx.em, ctx.principal, a.input), (code, ctx) => ctx.em.findOne(UnitKind, { code }), 'UnitKind'),
   createOrgUnit: write((a: { input: { parentId: string; kind: string; name: string; form?: string | null } }, ctx) => tree.createUnit(ctx.em, a.input), unit, 'OrgUnit'),
   renameOrgUnit: write(async (a: { id: string; name: string }, ctx) => { await tree.renameUnit(ctx.em, a.id, a.name); return a.id; }, unit, 'OrgUnit'),
   moveOrgUnit: write(async (a: { id: string; newParentId: string }, ctx) => { await tree.moveUnit(ctx.em, a.id, a.newParentId); return a.id; }, unit, 'OrgUnit'),

@@ -3,12 +3,13 @@ import type { Tenant } from '../entities.ts';
 import type { Context } from '../context.ts';
 import type { VersionRow } from '../loaders.ts';
 import { OrgUnit, UnitKind } from '../entities.ts';
+import type { Resolvers } from '../generated/resolvers.ts';
 import { queryResolvers } from './query.ts';
 import { mutationResolvers } from './mutation.ts';
 import { orgUnitResolvers } from './orgUnit.ts';
 import { agreementResolvers, bigCommitteeResolvers, partTimeMemberResolvers, stationedUnitResolvers } from './coalition.ts';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime: scalarResolvers.DateTime,
   Date: scalarResolvers.Date,
   Query: queryResolvers,

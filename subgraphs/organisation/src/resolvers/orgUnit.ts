@@ -1,6 +1,6 @@
 import { sqlArray } from '@trellis/platform';
 import { OrgUnit } from '../entities.ts';
-import type { Context } from '../context.ts';
+import { must, type Context } from '../context.ts';
 
 /** Unit id from an ltree label (ids are stored in paths without hyphens). */
 export const labelToId = (l: string) => `${l.slice(0, 8)}-${l.slice(8, 12)}-${l.slice(12, 16)}-${l.slice(16, 20)}-${l.slice(20)}`;
@@ -9,7 +9,7 @@ const MAX_DEPTH = 10;
 
 export const orgUnitResolvers = {
   __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.orgUnit.load(ref.id),
-  kind: (u: OrgUnit, _: unknown, ctx: Context) => ctx.loaders.unitKinds.load(u.kind),
+  kind: (u: OrgUnit, _: unknown, ctx: Context) => must(ctx.loaders.unitKinds.load(u.kind), 'UnitKind', u.kind),
   mergedInto: (u: OrgUnit, _: unknown, ctx: Context) => (u.mergedInto ? ctx.loaders.orgUnit.load(u.mergedInto) : null),
   parent: (u: OrgUnit, _: unknown, ctx: Context) => (u.parentId ? ctx.loaders.orgUnit.load(u.parentId) : null),
   async children(u: OrgUnit, args: { kinds?: string[] | null; includeInactive?: boolean | null }, ctx: Context) {

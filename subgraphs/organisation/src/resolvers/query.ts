@@ -1,6 +1,7 @@
 import { badInput, notFound, requireScope, sqlArray } from '@trellis/platform';
 import { BigCommittee, OrgUnit, StationedUnit, Tenant } from '../entities.ts';
 import type { Context } from '../context.ts';
+import type { OrganisationForm, OrgUnitStatus } from '../generated/resolvers.ts';
 import { isUuid, requireUnit } from '../domain/tree.ts';
 import { labelToId } from './orgUnit.ts';
 
@@ -70,7 +71,7 @@ export const queryResolvers = {
        ) select * from t order by d, name`,
       [args.rootId, at, at, at, at, depth],
     );
-    return rows.map((r) => ({ id: r.unit_id, name: r.name, kind: r.kind, form: r.form, parentId: r.parent_id, status: r.status, relativeDepth: r.d }));
+    return rows.map((r) => ({ id: r.unit_id, name: r.name, kind: r.kind, form: r.form as OrganisationForm, parentId: r.parent_id, status: r.status as OrgUnitStatus, relativeDepth: r.d }));
   },
   async unitCountsByDistrict(_: unknown, __: unknown, ctx: Context) {
     requireScope(ctx.principal, 'org:read');

@@ -1,4 +1,4 @@
-import { DEV_JWT_SECRET, createLogger, signUserToken, type Principal } from '@trellis/platform';
+import { DEV_JWT_SECRET, createLogger, signUserToken, type Logger, type Principal } from '@trellis/platform';
 import { createTestDatabase, testInternalKeys, type TestDatabase } from '@trellis/platform/testkit/index.ts';
 import { startStack, type RunningStack } from './stack.ts';
 import { loadDemo, type LoadedTenant } from './demo/load.ts';
@@ -18,7 +18,7 @@ export interface TestStack {
 }
 
 /** A fresh database with the demo tenants, every subgraph and the gateway on free ports. */
-export async function startTestStack(opts: { clock?: () => Date; deduplicateInbound?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { clock?: () => Date; deduplicateInbound?: boolean; log?: Logger } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const loaded = await loadDemo(db.adminUrl);
   const tenants = Object.fromEntries(loaded.map((t) => [t.slug, t]));
@@ -27,7 +27,7 @@ export async function startTestStack(opts: { clock?: () => Date; deduplicateInbo
     appPassword: db.appPassword,
     internalKeys: testInternalKeys(),
     userTokens: { ...tokens, secret: DEV_JWT_SECRET },
-    log: createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    log: opts.log ?? createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
     clock: opts.clock,
     deduplicateInbound: opts.deduplicateInbound,
   });

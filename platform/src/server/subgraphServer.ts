@@ -156,6 +156,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
       let body: unknown;
       try { body = raw ? JSON.parse(raw) : undefined; } catch { return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_USER_INPUT' } }] }); }
       const stats: RequestStats = { sql: 0 };
+      const started = performance.now();
       const result = await requestStats.run(stats, () =>
         apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: url.search, body },
@@ -174,6 +175,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
           },
         }),
       );
+      log.debug({ requestId, tenant: call.principal.tenantSlug, sub: call.principal.sub, status: result.status ?? 200, sql: stats.sql, ms: Math.round(performance.now() - started) }, 'graphql request');
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.setHeader('x-request-id', requestId);
       res.statusCode = result.status ?? 200;

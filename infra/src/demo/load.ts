@@ -4,6 +4,9 @@ import { appRole, unitLabel } from '@trellis/platform';
 import { defaultKinds } from '@trellis/organisation';
 import { demoTenants, type DemoTenant, type DemoUnit } from './tree.ts';
 
+/** When the demo organisations were founded (the start of their recorded history). */
+const FOUNDED = '2018-01-01T00:00:00Z';
+
 export interface LoadedTenant { id: string; slug: string; rootId: string; unitIds: Map<string, string> }
 
 /**
@@ -18,6 +21,8 @@ export async function loadTenant(client: pg.Client, t: DemoTenant): Promise<Load
     await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
     // Write as the organisation service would: its policies, triggers and event topic apply.
     await client.query(`SET LOCAL ROLE ${appRole('organisation')}`);
+    // The demo tree has existed for years: its history starts at its founding date.
+    await client.query(`select set_config('app.effective_from', $1, true)`, [FOUNDED]);
     await client.query('insert into organisation.tenant (id, slug, name, kind) values ($1, $2, $3, $4)', [tenantId, t.slug, t.name, t.kind]);
     for (const [i, k] of defaultKinds(t.kind).entries()) {
       await client.query(

@@ -78,6 +78,28 @@ describe('organisation tree through the gateway', () => {
     expect(now.data!.orgTreeAsOf.map((u) => u.name)).not.toContain('第十网格党支部');
   });
 
+  it('records a change late with the date it took effect, so the tree as of that date shows it', async () => {
+    const community = t.unit('huangshi', `${STREET}/德胜社区党总支`);
+    const grid = (await gql<{ createOrgUnit: { id: string } }>(t.url, admin,
+      `mutation($p: ID!) { createOrgUnit(input: { parentId: $p, kind: "GRID", name: "补录网格党支部", effectiveFrom: "2025-01-01T00:00:00Z" }) { id } }`, { p: community })).data!.createOrgUnit.id;
+    const target = t.unit('huangshi', `${DISTRICT}/红旗桥街道/湖滨社区党支部`);
+    const moved = await gql(t.url, admin, `mutation($id: ID!, $p: ID!) { moveOrgUnit(id: $id, newParentId: $p, effectiveFrom: "2025-07-01T00:00:00Z") { id } }`, { id: grid, p: target });
+    expect(moved.errors).toBeUndefined();
+    const asOf = async (root: string, at: string) => (await gql<{ orgTreeAsOf: { name: string }[] }>(t.url, admin,
+      'query($r: ID!, $at: DateTime!) { orgTreeAsOf(rootId: $r, at: $at, depth: 1) { name } }', { r: root, at })).data!.orgTreeAsOf.map((u) => u.name);
+    expect(await asOf(community, '2025-03-01T00:00:00Z')).toContain('补录网格党支部');
+    expect(await asOf(target, '2025-03-01T00:00:00Z')).not.toContain('补录网格党支部');
+    expect(await asOf(target, '2025-08-01T00:00:00Z')).toContain('补录网格党支部');
+    expect(await asOf(community, '2024-12-01T00:00:00Z')).not.toContain('补录网格党支部');
+    expect(await asOf(community, '2017-06-01T00:00:00Z')).toEqual([]);
+    const tooEarly = await gql(t.url, admin, `mutation($p: ID!) { createOrgUnit(input: { parentId: $p, kind: "GRID", name: "过早网格党支部", effectiveFrom: "2016-01-01T00:00:00Z" }) { id } }`, { p: community });
+    expect(tooEarly.errors![0]!.message).toMatch(/did not exist \(or was not active\) on 2016-01-01/);
+    const future = await gql(t.url, admin, 'mutation($id: ID!) { renameOrgUnit(id: $id, name: "未来", effectiveFrom: "2999-01-01T00:00:00Z") { id } }', { id: grid });
+    expect(future.errors![0]!.message).toMatch(/cannot take effect in the future/);
+    const beforeLast = await gql(t.url, admin, 'mutation($id: ID!) { renameOrgUnit(id: $id, name: "倒退", effectiveFrom: "2025-02-01T00:00:00Z") { id } }', { id: grid });
+    expect(beforeLast.errors![0]!.message).toMatch(/before the last recorded change \(2025-07-01/);
+  });
+
   it('rejects invalid moves and creations with BAD_USER_INPUT naming the problem, and changes nothing', async () => {
     const cycle = await gql(t.url, admin, `mutation($id: ID!, $p: ID!) { moveOrgUnit(id: $id, newParentId: $p) { id } }`, { id: t.unit('huangshi', STREET), p: t.unit('huangshi', COMMUNITY) });
     expect(codes(cycle)).toEqual(['BAD_USER_INPUT']);

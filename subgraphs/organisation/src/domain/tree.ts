@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, unitLabel } from '@trellis/platform';
+import { badInput, notFound, sqlArray, unitLabel } from '@trellis/platform';
 import { OrgUnit, UnitKind } from '../entities.ts';
 
 /**
@@ -119,4 +119,38 @@ export async function dissolveUnit(em: SqlEntityManager, id: string): Promise<vo
   const active = await em.count(OrgUnit, { parentId: unit.id, status: 'ACTIVE' });
   if (active > 0) throw badInput(`id: ${unit.name} still has ${active} active child unit(s); move or dissolve them first.`, 'id');
   await em.execute(`update organisation.org_unit set status = 'DISSOLVED' where id = ?`, [unit.id]);
+}
+
+/**
+ * Runs a tree change that took effect at `effectiveFrom` (recorded late). The instant may not
+ * lie in the future; it may not precede the last recorded change of a unit being changed (so
+ * each unit's history stays a sequence); and units it relies on (a new parent) must have existed
+ * then. The history trigger reads the setting; it is cleared afterwards.
+ */
+export async function withEffectiveDate<T>(
+  em: SqlEntityManager, now: Date, units: { changes: string[]; needs?: string[] }, effectiveFrom: Date | null | undefined, work: () => Promise<T>,
+): Promise<T> {
+  if (!effectiveFrom) return work();
+  if (effectiveFrom > now) throw badInput('effectiveFrom: a change cannot take effect in the future; record it when it happens.', 'effectiveFrom');
+  const changes = units.changes.filter(isUuid);
+  if (changes.length) {
+    const rows = await em.execute<{ last: Date | null }[]>(
+      'select max(valid_from) as last from organisation.org_unit_version where unit_id = any(?::uuid[])', [sqlArray(changes)]);
+    const last = rows[0]?.last;
+    if (last && effectiveFrom < new Date(last)) {
+      throw badInput(`effectiveFrom: must not be before the last recorded change (${new Date(last).toISOString()}).`, 'effectiveFrom');
+    }
+  }
+  for (const id of (units.needs ?? []).filter(isUuid)) {
+    const existed = await em.execute<unknown[]>(
+      `select 1 from organisation.org_unit_version where unit_id = ? and status = 'ACTIVE' and valid_from <= ? and (valid_to is null or valid_to > ?)`,
+      [id, effectiveFrom, effectiveFrom]);
+    if (!existed.length) throw badInput(`effectiveFrom: unit ${id} did not exist (or was not active) on ${effectiveFrom.toISOString()}.`, 'effectiveFrom');
+  }
+  await em.execute(`select set_config('app.effective_from', ?, true)`, [effectiveFrom.toISOString()]);
+  try {
+    return await work();
+  } finally {
+    await em.execute(`select set_config('app.effective_from', '', true)`);
+  }
 }

@@ -59,6 +59,8 @@ export type CoBuildingAgreement = {
 
 /** Input for creating a unit. */
 export type CreateOrgUnitInput = {
+  /** When the unit came into effect, for recording it late (not in the future); default now. */
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
   /** Organisation form; defaults by kind (grid → BRANCH, building group → GROUP, otherwise COMMITTEE). */
   form?: InputMaybe<OrganisationForm>;
   /** Kind code (see `Tenant.unitKinds`). */
@@ -187,6 +189,7 @@ export type MutationCreateStationedUnitArgs = {
 
 
 export type MutationDissolveOrgUnitArgs = {
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
 };
 
@@ -204,12 +207,14 @@ export type MutationFormBigCommitteeArgs = {
 
 
 export type MutationMergeOrgUnitsArgs = {
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
   sourceId: Scalars['ID']['input'];
   targetId: Scalars['ID']['input'];
 };
 
 
 export type MutationMoveOrgUnitArgs = {
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
   newParentId: Scalars['ID']['input'];
 };
@@ -224,6 +229,7 @@ export type MutationRecommendPartTimeMemberArgs = {
 
 
 export type MutationRenameOrgUnitArgs = {
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
   name: Scalars['String']['input'];
 };

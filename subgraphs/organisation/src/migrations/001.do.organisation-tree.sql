@@ -124,6 +124,7 @@ CREATE FUNCTION org_unit_track() RETURNS trigger
 LANGUAGE plpgsql SET search_path = organisation, public AS $$
 DECLARE
   why text;
+  effective timestamptz;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     why := 'CREATED';
@@ -137,9 +138,12 @@ BEGIN
     why := 'RESHAPED';
   END IF;
   IF why IS NOT NULL THEN
-    UPDATE org_unit_version SET valid_to = now() WHERE unit_id = NEW.id AND valid_to IS NULL;
+    -- The change takes effect at app.effective_from when the caller back-dates it (validated by
+    -- the service), otherwise now.
+    effective := coalesce(nullif(current_setting('app.effective_from', true), '')::timestamptz, now());
+    UPDATE org_unit_version SET valid_to = effective WHERE unit_id = NEW.id AND valid_to IS NULL;
     INSERT INTO org_unit_version (tenant_id, unit_id, name, kind, form, parent_id, status, change, valid_from)
-      VALUES (NEW.tenant_id, NEW.id, NEW.name, NEW.kind, NEW.form, NEW.parent_id, NEW.status, why, now());
+      VALUES (NEW.tenant_id, NEW.id, NEW.name, NEW.kind, NEW.form, NEW.parent_id, NEW.status, why, effective);
   END IF;
   -- A descendant of a moved unit changes path only; followers still need its new ancestry.
   IF why IS NOT NULL OR NEW.path <> OLD.path THEN

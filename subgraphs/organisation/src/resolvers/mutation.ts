@@ -23,11 +23,26 @@ const partTime = (id: string, ctx: Context) => ctx.em.findOne(PartTimeMember, { 
 
 export const mutationResolvers = {
   configureUnitKind: write((a: { input: kinds.UnitKindInput }, ctx) => kinds.configureKind(ctx.em, ctx.principal, a.input), (code, ctx) => ctx.em.findOne(UnitKind, { code }), 'UnitKind'),
-  createOrgUnit: write((a: { input: { parentId: string; kind: string; name: string; form?: string | null } }, ctx) => tree.createUnit(ctx.em, a.input), unit, 'OrgUnit'),
-  renameOrgUnit: write(async (a: { id: string; name: string }, ctx) => { await tree.renameUnit(ctx.em, a.id, a.name); return a.id; }, unit, 'OrgUnit'),
-  moveOrgUnit: write(async (a: { id: string; newParentId: string }, ctx) => { await tree.moveUnit(ctx.em, a.id, a.newParentId); return a.id; }, unit, 'OrgUnit'),
-  mergeOrgUnits: write(async (a: { sourceId: string; targetId: string }, ctx) => { await tree.mergeUnits(ctx.em, a.sourceId, a.targetId); return a.targetId; }, unit, 'OrgUnit'),
-  dissolveOrgUnit: write(async (a: { id: string }, ctx) => { await tree.dissolveUnit(ctx.em, a.id); return a.id; }, unit, 'OrgUnit'),
+  createOrgUnit: write(
+    (a: { input: { parentId: string; kind: string; name: string; form?: string | null; effectiveFrom?: Date | null } }, ctx) =>
+      tree.withEffectiveDate(ctx.em, ctx.now(), { changes: [], needs: [a.input.parentId] }, a.input.effectiveFrom, () => tree.createUnit(ctx.em, a.input)),
+    unit, 'OrgUnit'),
+  renameOrgUnit: write(
+    (a: { id: string; name: string; effectiveFrom?: Date | null }, ctx) =>
+      tree.withEffectiveDate(ctx.em, ctx.now(), { changes: [a.id] }, a.effectiveFrom, async () => { await tree.renameUnit(ctx.em, a.id, a.name); return a.id; }),
+    unit, 'OrgUnit'),
+  moveOrgUnit: write(
+    (a: { id: string; newParentId: string; effectiveFrom?: Date | null }, ctx) =>
+      tree.withEffectiveDate(ctx.em, ctx.now(), { changes: [a.id], needs: [a.newParentId] }, a.effectiveFrom, async () => { await tree.moveUnit(ctx.em, a.id, a.newParentId); return a.id; }),
+    unit, 'OrgUnit'),
+  mergeOrgUnits: write(
+    (a: { sourceId: string; targetId: string; effectiveFrom?: Date | null }, ctx) =>
+      tree.withEffectiveDate(ctx.em, ctx.now(), { changes: [a.sourceId, a.targetId] }, a.effectiveFrom, async () => { await tree.mergeUnits(ctx.em, a.sourceId, a.targetId); return a.targetId; }),
+    unit, 'OrgUnit'),
+  dissolveOrgUnit: write(
+    (a: { id: string; effectiveFrom?: Date | null }, ctx) =>
+      tree.withEffectiveDate(ctx.em, ctx.now(), { changes: [a.id] }, a.effectiveFrom, async () => { await tree.dissolveUnit(ctx.em, a.id); return a.id; }),
+    unit, 'OrgUnit'),
   createStationedUnit: write((a: { input: { name: string; category: string; locatedInId: string } }, ctx) => coalition.createStationedUnit(ctx.em, a.input), (id, ctx) => ctx.loaders.stationedUnit.load(id), 'StationedUnit'),
   signCoBuildingAgreement: write(
     (a: { input: { stationedUnitId: string; partnerId: string; signedOn: Date; validUntil?: Date | null; pledges: string[] } }, ctx) => coalition.signAgreement(ctx.em, a.input),

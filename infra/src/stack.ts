@@ -11,6 +11,8 @@ export interface StackOptions {
   clock?: () => Date;
   exposeStats?: boolean;
   deduplicateInbound?: boolean;
+  /** Follow event subscriptions in the background (default true); tests drive followers by hand. */
+  followEvents?: boolean;
   /** Fixed ports (npm start); 0 or absent = any free port (tests). */
   ports?: { gateway?: number; subgraphs?: Record<string, number> };
 }
@@ -29,6 +31,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         port: opts.ports?.subgraphs?.[m.name] ?? 0,
         clock: opts.clock,
         exposeStats: opts.exposeStats,
+        followEvents: opts.followEvents,
       }));
     }
     const gateway = await startGateway({

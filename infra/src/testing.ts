@@ -2,6 +2,7 @@ import { DEV_JWT_SECRET, createLogger, signUserToken, type Logger, type Principa
 import { createTestDatabase, testInternalKeys, type TestDatabase } from '@trellis/platform/testkit/index.ts';
 import { startStack, type RunningStack } from './stack.ts';
 import { loadDemo, type LoadedTenant } from './demo/load.ts';
+import { loadMembersDemo } from './demo/members.ts';
 
 const tokens = { issuer: 'trellis-test', audience: 'trellis' };
 
@@ -12,15 +13,18 @@ export interface TestStack {
   tenants: Record<string, LoadedTenant>;
   /** A user token for a principal of a demo tenant; `scope` is a unit path key like '中共黄石市委/黄石港区'. */
   token(tenant: string, role: Principal['role'], opts?: { scope?: string; scopeUnitId?: string; scopes?: Principal['scopes']; memberId?: string; sub?: string }): Promise<string>;
+  /** Brings every subgraph's event followers up to date (what the background followers do in production). */
+  catchUpEvents(): Promise<number>;
   /** Id of a demo unit by its path key ('中共黄石市委/黄石港区/黄石港街道'). */
   unit(tenant: string, key: string): string;
   close(): Promise<void>;
 }
 
 /** A fresh database with the demo tenants, every subgraph and the gateway on free ports. */
-export async function startTestStack(opts: { clock?: () => Date; deduplicateInbound?: boolean; log?: Logger } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { clock?: () => Date; deduplicateInbound?: boolean; log?: Logger; followEvents?: boolean } = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const loaded = await loadDemo(db.adminUrl);
+  await loadMembersDemo(db.adminUrl, loaded, opts.clock ? opts.clock().toISOString().slice(0, 10) : undefined);
   const tenants = Object.fromEntries(loaded.map((t) => [t.slug, t]));
   const stack = await startStack({
     adminUrl: db.adminUrl,
@@ -30,6 +34,8 @@ export async function startTestStack(opts: { clock?: () => Date; deduplicateInbo
     log: opts.log ?? createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
     clock: opts.clock,
     deduplicateInbound: opts.deduplicateInbound,
+    // Deterministic tests: followers run when a test calls catchUp(), not on a timer.
+    followEvents: opts.followEvents ?? false,
   });
   const unit = (tenant: string, key: string) => {
     const id = tenants[tenant]?.unitIds.get(key);
@@ -54,6 +60,11 @@ export async function startTestStack(opts: { clock?: () => Date; deduplicateInbo
         memberId: o.memberId,
         scopes: o.scopes ?? [],
       });
+    },
+    async catchUpEvents() {
+      let n = 0;
+      for (const sg of stack.subgraphs) for (const f of Object.values(sg.followers)) n += await f.catchUp();
+      return n;
     },
     async close() {
       await stack.close();

@@ -6,6 +6,7 @@ import { readEnv, userTokenConfig } from '../env.ts';
 import { devDatabase, devInternalKeys } from '../devdb.ts';
 import { prepareDatabase } from '../database.ts';
 import { loadDemo } from '../demo/load.ts';
+import { loadMembersDemo } from '../demo/members.ts';
 import { subgraphModules } from '../subgraphs.ts';
 
 /**
@@ -39,6 +40,8 @@ try {
   await client.end();
   if (rows[0].n === 0 && env.DEMO_DATA === 'true') {
     const loaded = await loadDemo(db.adminUrl);
+    const members = await loadMembersDemo(db.adminUrl, loaded);
+    say(`loaded demo members: ${Object.entries(members).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     say(`loaded demo tenants: ${loaded.map((t) => `${t.slug} (${t.unitIds.size} units)`).join(', ')}`);
   }
   const keys = env.INTERNAL_JWT_PRIVATE_KEY && env.INTERNAL_JWT_PUBLIC_KEY

@@ -1,0 +1,137 @@
+import DataLoader from 'dataloader';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@trellis/platform';
+import { AGE_BAND_SQL, birthRange, localDate, type AgeBand } from './domain/age.ts';
+import type { Stage } from './domain/recruitment.ts';
+
+/** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
+export interface MemberRow {
+  id: string; tenant_id: string; org_unit_id: string; name: string; gender: string; birth_date: string;
+  ethnicity: string; education: string; phone: string | null; id_card_cipher: string; id_card_masked: string;
+  stage: Stage; applied_on: string | null; activist_on: string | null; target_on: string | null;
+  joined_on: string | null; full_on: string | null; categories: string[]; flags: string[]; reported_in_community: string | null;
+}
+export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::text, m.name, m.gender, m.birth_date::text, m.ethnicity,
+  m.education, m.phone, m.id_card_cipher, m.id_card_masked, m.stage, m.applied_on::text, m.activist_on::text, m.target_on::text,
+  m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text`;
+
+export interface StepRow { member_id: string; from_stage: string | null; to_stage: string; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
+export interface StatRow { root_id: string; dim: 'stage' | 'category' | 'ageBand' | 'education' | 'flag'; key: string; count: number }
+
+export interface PageArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
+export interface Page { rows: (MemberRow & { root_id: string })[]; hasNextPage: boolean }
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+export const encodeCursor = (m: { name: string; id: string }) => Buffer.from(JSON.stringify([m.name, m.id])).toString('base64url');
+function decodeCursor(c: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]];
+  } catch { /* falls through */ }
+  throw badInput('The cursor is not one this service issued; pass pageInfo.endCursor of the previous page as `after`.', 'after');
+}
+
+/** Per-request loaders: member references, pages and statistics cost one statement per batch, not per item. */
+export function createLoaders(em: SqlEntityManager, principal: Principal, now: () => Date) {
+  const today = () => localDate(now());
+
+  /** One page per unit for many units with the same arguments: one statement (LATERAL per unit). */
+  async function pages(unitIds: readonly string[], args: PageArgs): Promise<Page[]> {
+    if (!Number.isInteger(args.first) || args.first < 1 || args.first > 100) throw badInput('`first` must be between 1 and 100.', 'first');
+    const where: string[] = [];
+    const params: unknown[] = [sqlArray(unitIds.filter(isUuid))];
+    if (args.category) { where.push('? = any(m.categories)'); params.push(args.category); }
+    if (args.status) { where.push('m.stage = ?'); params.push(args.status); }
+    if (args.ageBand) {
+      const r = birthRange(args.ageBand, today());
+      where.push('m.birth_date > ?::date and m.birth_date <= ?::date');
+      params.push(r.after, r.onOrBefore);
+    }
+    if (args.after) {
+      const [name, id] = decodeCursor(args.after);
+      where.push('(m.name, m.id) > (?, ?::uuid)');
+      params.push(name, id);
+    }
+    params.push(args.first + 1);
+    const rows = await em.execute<(MemberRow & { root_id: string })[]>(
+      `select up.unit_id::text as root_id, p.* from unnest(?::uuid[]) as r(unit_id)
+         join members.unit_path up on up.unit_id = r.unit_id
+         cross join lateral (
+           select ${MEMBER_COLUMNS} from members.member m
+            where m.org_path <@ up.path ${where.map((w) => `and ${w}`).join(' ')}
+            order by m.name, m.id limit ?) p`,
+      params,
+    );
+    return unitIds.map((u) => {
+      const mine = rows.filter((r) => r.root_id === u);
+      return { rows: mine.slice(0, args.first), hasNextPage: mine.length > args.first };
+    });
+  }
+
+  return {
+    member: byIdLoader(
+      (ids) => em.execute<MemberRow[]>(`select ${MEMBER_COLUMNS} from members.member m where m.id = any(?::uuid[])`, [sqlArray(ids.filter(isUuid))]),
+      (m) => m.id,
+    ),
+    history: groupLoader(
+      (ids: readonly string[]) => em.execute<StepRow[]>(
+        `select member_id::text, from_stage, to_stage, effective_on::text, approved_by, note, recorded_by, recorded_at
+           from members.recruitment_step where member_id = any(?::uuid[]) order by effective_on, recorded_at`, [sqlArray(ids)]),
+      (s) => s.member_id,
+    ),
+    /** Keyed by unit id plus the page arguments; keys with equal arguments share one statement. */
+    page: new DataLoader<{ unitId: string; args: PageArgs }, Page, string>(async (keys) => {
+      const groups = new Map<string, { args: PageArgs; units: string[] }>();
+      for (const k of keys) {
+        const g = JSON.stringify(k.args);
+        const entry = groups.get(g) ?? { args: k.args, units: [] };
+        entry.units.push(k.unitId);
+        groups.set(g, entry);
+      }
+      const results = new Map<string, Page | Error>();
+      for (const [g, { args, units }] of groups) {
+        try {
+          const got = await pages(units, args);
+          units.forEach((u, i) => results.set(`${u}|${g}`, got[i]!));
+        } catch (e) {
+          units.forEach((u) => results.set(`${u}|${g}`, e as Error));
+        }
+      }
+      return keys.map((k) => results.get(`${k.unitId}|${JSON.stringify(k.args)}`)!);
+    }, { cacheKeyFn: (k) => `${k.unitId}|${JSON.stringify(k.args)}` }),
+    statistics: groupLoader(
+      (unitIds: readonly string[]) => em.execute<StatRow[]>(
+        `with t as (select ?::date as today),
+              roots as (select up.unit_id, up.path from members.unit_path up where up.unit_id = any(?::uuid[])),
+              sub as materialized (select r.unit_id as root_id, m.stage, m.categories, m.flags, m.education, m.birth_date
+                                     from roots r join members.member m on m.org_path <@ r.path),
+              party as (select * from sub where stage in ('PROBATIONARY', 'FULL'))
+         select root_id::text, 'stage' as dim, stage as key, count(*)::int as count from sub group by root_id, stage
+         union all select root_id::text, 'category', c, count(*)::int from party cross join unnest(party.categories) as c group by root_id, c
+         union all select root_id::text, 'flag', f, count(*)::int from party cross join unnest(party.flags) as f group by root_id, f
+         union all select root_id::text, 'education', education, count(*)::int from party group by root_id, education
+         union all select m.root_id::text, 'ageBand', ${AGE_BAND_SQL}, count(*)::int from party m cross join t group by 1, 3`,
+        [today(), sqlArray(unitIds.filter(isUuid))],
+      ),
+      (r) => r.root_id,
+    ),
+    /**
+     * Records unmasked personal-data reads before they are returned. The request's own
+     * transaction is read-only for queries, so the audit is written in its own short transaction
+     * (same tenant and scope) and commits even if the request later fails: over-recording is safe.
+     */
+    audit: new DataLoader<string, true>(async (keys) => {
+      // Keys are `memberId|field|requestId`.
+      const pairs = keys.map((k) => k.split('|') as [string, string, string]);
+      await em.fork().execute(
+        `insert into members.personal_data_read (tenant_id, member_id, field, principal, request_id)
+         select ?::uuid, member_id, field, ?, ? from unnest(?::uuid[], ?::text[]) as a(member_id, field)`,
+        [principal.tenantId, principal.sub, pairs[0]![2], sqlArray(pairs.map((p) => p[0])), sqlArray(pairs.map((p) => p[1]))],
+      );
+      return keys.map(() => true as const);
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

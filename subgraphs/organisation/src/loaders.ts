@@ -21,16 +21,14 @@ export function createLoaders(em: SqlEntityManager) {
       ),
       (r) => r.committee_id,
     ),
-    /** Active units below each path, by kind: one statement for any number of units. */
+    /** Active units below each unit, by kind, from the maintained rollup: one statement for any number of units. */
     unitCountsUnder: groupLoader(
-      async (paths: readonly string[]) => em.execute<{ root: string; kind: string; count: number }[]>(
-        `select r.root::text as root, u.kind, count(*)::int as count
-           from unnest(?::ltree[]) as r(root)
-           join organisation.org_unit u on u.path <@ r.root and u.path <> r.root and u.status = 'ACTIVE'
-          group by r.root, u.kind order by r.root, u.kind`,
-        [sqlArray(paths)],
+      async (unitIds: readonly string[]) => em.execute<{ ancestor_id: string; kind: string; count: number }[]>(
+        `select ancestor_id, kind, count from organisation.unit_count_rollup
+          where ancestor_id = any(?::uuid[]) and count > 0 order by ancestor_id, kind`,
+        [sqlArray(unitIds)],
       ),
-      (r) => r.root,
+      (r) => r.ancestor_id,
     ),
     history: groupLoader(
       async (units: readonly string[]) => em.execute<VersionRow[]>(

@@ -196,3 +196,20 @@ describe('organisation tree through the gateway', () => {
     expect(rows[0]!.last).toBe(rows[0]!.max);
   });
 });
+
+describe('the unit-count rollup', () => {
+  it('equals a direct count over the tree for every unit after creations, moves, merges and dissolutions', async () => {
+    const { rows } = await t.db.query<{ id: string; kind: string; rollup: number; actual: number }>(`
+      with actual as (
+        select a.id, d.kind, count(*)::int as n
+          from organisation.org_unit a
+          join organisation.org_unit d on d.path <@ a.path and d.id <> a.id and d.status = 'ACTIVE'
+         group by a.id, d.kind)
+      select coalesce(r.ancestor_id, x.id)::text as id, coalesce(r.kind, x.kind) as kind, coalesce(r.count, 0) as rollup, coalesce(x.n, 0) as actual
+        from organisation.unit_count_rollup r full join actual x on x.id = r.ancestor_id and x.kind = r.kind
+       where coalesce(r.count, 0) <> coalesce(x.n, 0)`);
+    expect(rows).toEqual([]);
+    const { rows: total } = await t.db.query<{ n: number }>('select count(*)::int n from organisation.unit_count_rollup where count > 0');
+    expect(total[0]!.n).toBeGreaterThan(100);
+  });
+});

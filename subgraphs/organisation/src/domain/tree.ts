@@ -148,9 +148,9 @@ export async function withEffectiveDate<T>(
     if (!existed.length) throw badInput(`effectiveFrom: unit ${id} did not exist (or was not active) on ${effectiveFrom.toISOString()}.`, 'effectiveFrom');
   }
   await em.execute(`select set_config('app.effective_from', ?, true)`, [effectiveFrom.toISOString()]);
-  try {
-    return await work();
-  } finally {
-    await em.execute(`select set_config('app.effective_from', '', true)`);
-  }
+  // On failure the request's transaction rolls back (and with it the setting); resetting it in
+  // an aborted transaction would only hide the original error.
+  const result = await work();
+  await em.execute(`select set_config('app.effective_from', '', true)`);
+  return result;
 }

@@ -39,7 +39,7 @@ export const orgUnitResolvers = {
     const labels = u.path.split('.');
     return labels.length >= 2 ? ctx.loaders.orgUnit.load(labelToId(labels[1]!)) : null;
   },
-  unitCounts: (u: OrgUnit, _: unknown, ctx: Context) => ctx.loaders.unitCountsUnder.load(u.path),
+  unitCounts: async (u: OrgUnit, _: unknown, ctx: Context) => (await ctx.loaders.unitCountsUnder.load(u.id)).map((r) => ({ kind: r.kind, count: r.count })),
   history: (u: OrgUnit, _: unknown, ctx: Context) => ctx.loaders.history.load(u.id),
   stationedUnits: (u: OrgUnit, _: unknown, ctx: Context) => ctx.loaders.stationedUnitsIn.load(u.id),
   bigCommittees: (u: OrgUnit, _: unknown, ctx: Context) => ctx.loaders.committeesHostedBy.load(u.id),

@@ -3,7 +3,6 @@ import { BigCommittee, OrgUnit, StationedUnit, Tenant } from '../entities.ts';
 import type { Context } from '../context.ts';
 import type { OrganisationForm, OrgUnitStatus } from '../generated/resolvers.ts';
 import { isUuid, requireUnit } from '../domain/tree.ts';
-import { labelToId } from './orgUnit.ts';
 
 const MAX_SEARCH = 100;
 
@@ -75,25 +74,15 @@ export const queryResolvers = {
   },
   async unitCountsByDistrict(_: unknown, __: unknown, ctx: Context) {
     requireScope(ctx.principal, 'org:read');
-    const rows = await ctx.em.execute<{ district: string; kind: string; count: number }[]>(
-      `select subpath(path, 1, 1)::text as district, kind, count(*)::int as count
-         from organisation.org_unit
-        where tenant_id = platform.current_tenant() and status = 'ACTIVE' and depth >= 2
-        group by 1, 2 order by 1, 2`,
-    );
-    const byDistrict = new Map<string, { kind: string; count: number }[]>();
-    for (const r of rows) {
-      const id = labelToId(r.district);
-      byDistrict.set(id, [...(byDistrict.get(id) ?? []), { kind: r.kind, count: r.count }]);
-    }
-    const districts = await ctx.loaders.orgUnit.loadMany([...byDistrict.keys()]);
-    return districts
-      .filter((d): d is OrgUnit => !!d && !(d instanceof Error))
-      .sort((a, b) => a.name.localeCompare(b.name, 'zh'))
-      .map((district) => {
-        const counts = byDistrict.get(district.id) ?? [];
-        return { district, counts, total: counts.reduce((n, c) => n + c.count, 0) };
-      });
+    // Districts are the first level below the root (a township in a county); counts come from
+    // the maintained rollup, so this reads a few rows per district whatever the tree's size.
+    const districts = await ctx.em.find(OrgUnit, { depth: 1, status: 'ACTIVE' }, { orderBy: { name: 'asc' } });
+    const counts = await ctx.loaders.unitCountsUnder.loadMany(districts.map((d) => d.id));
+    return districts.map((district, i) => {
+      const rows = counts[i] instanceof Error ? [] : (counts[i] as { kind: string; count: number }[]);
+      const list = rows.map((r) => ({ kind: r.kind, count: r.count }));
+      return { district, counts: list, total: list.reduce((n, c) => n + c.count, 0) };
+    });
   },
   stationedUnit(_: unknown, args: { id: string }, ctx: Context) {
     requireScope(ctx.principal, 'org:read');

@@ -27,10 +27,3 @@ export function groupLoader<K, T>(fetch: (keys: readonly K[]) => Promise<T[]>, k
   }, cacheKeyFn ? { cacheKeyFn } : undefined);
 }
 
-/**
- * A PostgreSQL array literal for raw SQL parameters (`?::uuid[]`, `?::text[]`): the ORM's
- * `execute` binds a JS array as a value list, not as one array value.
- */
-export function sqlArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}

@@ -1,10 +1,10 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { byIdLoader, groupLoader, sqlArray } from '@trellis/platform';
+import { byIdLoader, groupLoader, isUuid, sqlArray } from '@trellis/platform';
 import { BigCommittee, CoBuildingAgreement, OrgUnit, PartTimeMember, StationedUnit, UnitKind } from './entities.ts';
 
 /** Per-request loaders: every list field and every entity reference costs one statement per level, not per item. */
 export function createLoaders(em: SqlEntityManager) {
-  const ids = (keys: readonly string[]) => keys.filter((k) => /^[0-9a-f-]{36}$/i.test(k));
+  const ids = (keys: readonly string[]) => keys.filter(isUuid);
   return {
     orgUnit: byIdLoader((keys) => em.find(OrgUnit, { id: { $in: ids(keys) } }), (u) => u.id),
     children: groupLoader((parents: readonly string[]) => em.find(OrgUnit, { parentId: { $in: [...parents] } }, { orderBy: { name: 'asc' } }), (u) => u.parentId!),

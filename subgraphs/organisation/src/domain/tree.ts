@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, sqlArray, unitLabel } from '@trellis/platform';
+import { badInput, isUuid, notFound, sqlArray, unitLabel } from '@trellis/platform';
 import { OrgUnit, UnitKind } from '../entities.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function requireUnit(em: SqlEntityManager, id: string, field = 'id'
   return unit;
 }
 
-export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+export { isUuid };
 
 async function requireKind(em: SqlEntityManager, code: string): Promise<UnitKind> {
   const kind = await em.findOne(UnitKind, { code });

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { composeSupergraph, productSubgraphs, readSubgraphSdl } from '../compose.ts';
+import { composeSupergraph, productSubgraphs, readSubgraphSdl, type SubgraphSource } from '../compose.ts';
 
 /**
  * `npm run compose [-- --out supergraph.graphql]`: composes the product subgraphs' contracts and
@@ -14,7 +14,7 @@ const option = (name: string) => {
   args.forEach((a, i) => { if (a === name && args[i + 1]) values.push(args[i + 1]!); });
   return values;
 };
-const sources = productSubgraphs.map((name) => ({ name, url: `http://${name}.invalid/graphql`, sdl: readSubgraphSdl(name) }));
+const sources: SubgraphSource[] = productSubgraphs.map((name) => ({ name, url: `http://${name}.invalid/graphql`, sdl: readSubgraphSdl(name) }));
 for (const extra of option('--add')) {
   const [name, file] = extra.split('=');
   if (!name || !file) {

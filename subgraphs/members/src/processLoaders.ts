@@ -84,12 +84,12 @@ export function createProcessLoaders(em: SqlEntityManager) {
     reportHistory: steps('in_service_step', 'report_id'),
     claimsByReport: groupLoader(
       (ids: readonly string[]) => em.execute<ClaimRow[]>(
-        `select ${CLAIM_COLUMNS} from members.post_claim c where c.report_id = any(?::uuid[]) and c.status = 'ACTIVE' order by c.claimed_on, c.id`, [sqlArray(ids.filter(isUuid))]),
+        `select ${CLAIM_COLUMNS} from members.post_claim c where c.report_id = any(?::uuid[]) and c.status = 'ACTIVE' order by c.claimed_on, c.category`, [sqlArray(ids.filter(isUuid))]),
       (c) => c.report_id,
     ),
     claimsByMember: groupLoader(
       (ids: readonly string[]) => em.execute<ClaimRow[]>(
-        `select ${CLAIM_COLUMNS} from members.post_claim c where c.member_id = any(?::uuid[]) and c.status = 'ACTIVE' order by c.claimed_on, c.id`, [sqlArray(ids.filter(isUuid))]),
+        `select ${CLAIM_COLUMNS} from members.post_claim c where c.member_id = any(?::uuid[]) and c.status = 'ACTIVE' order by c.claimed_on, c.category`, [sqlArray(ids.filter(isUuid))]),
       (c) => c.member_id,
     ),
     /** Keyed `memberId|year`. */

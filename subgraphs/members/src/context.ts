@@ -1,5 +1,6 @@
 import type { SubgraphContext } from '@trellis/platform';
 import type { Loaders } from './loaders.ts';
+import { clearProcessLoaders } from './processLoaders.ts';
 
 export type Context = SubgraphContext<Loaders>;
 
@@ -10,4 +11,5 @@ export function afterWrite(ctx: Context): void {
   ctx.loaders.history.clearAll();
   ctx.loaders.page.clearAll();
   ctx.loaders.statistics.clearAll();
+  clearProcessLoaders(ctx.loaders);
 }

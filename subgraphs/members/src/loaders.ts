@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@trellis/platform';
 import { AGE_BAND_SQL, birthRange, localDate, type AgeBand } from './domain/age.ts';
 import type { Stage } from './domain/recruitment.ts';
+import { createProcessLoaders } from './processLoaders.ts';
 
 /** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
 export interface MemberRow {
@@ -10,10 +11,11 @@ export interface MemberRow {
   ethnicity: string; education: string; phone: string | null; id_card_cipher: string; id_card_masked: string;
   stage: Stage; applied_on: string | null; activist_on: string | null; target_on: string | null;
   joined_on: string | null; full_on: string | null; categories: string[]; flags: string[]; reported_in_community: string | null;
+  membership_status: 'ACTIVE' | 'TRANSFERRED_OUT';
 }
 export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::text, m.name, m.gender, m.birth_date::text, m.ethnicity,
   m.education, m.phone, m.id_card_cipher, m.id_card_masked, m.stage, m.applied_on::text, m.activist_on::text, m.target_on::text,
-  m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text`;
+  m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text, m.membership_status`;
 
 export interface StepRow { member_id: string; from_stage: string | null; to_stage: string; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
 export interface StatRow { root_id: string; dim: 'stage' | 'category' | 'ageBand' | 'education' | 'flag'; key: string; count: number }
@@ -59,7 +61,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
          join members.unit_path up on up.unit_id = r.unit_id
          cross join lateral (
            select ${MEMBER_COLUMNS} from members.member m
-            where m.org_path <@ up.path ${where.map((w) => `and ${w}`).join(' ')}
+            where m.org_path <@ up.path and m.membership_status = 'ACTIVE' ${where.map((w) => `and ${w}`).join(' ')}
             order by m.name, m.id limit ?) p`,
       params,
     );
@@ -70,6 +72,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
   }
 
   return {
+    ...createProcessLoaders(em),
     member: byIdLoader(
       (ids) => em.execute<MemberRow[]>(`select ${MEMBER_COLUMNS} from members.member m where m.id = any(?::uuid[])`, [sqlArray(ids.filter(isUuid))]),
       (m) => m.id,
@@ -105,7 +108,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
         `with t as (select ?::date as today),
               roots as (select up.unit_id, up.path from members.unit_path up where up.unit_id = any(?::uuid[])),
               sub as materialized (select r.unit_id as root_id, m.stage, m.categories, m.flags, m.education, m.birth_date
-                                     from roots r join members.member m on m.org_path <@ r.path),
+                                     from roots r join members.member m on m.org_path <@ r.path and m.membership_status = 'ACTIVE'),
               party as (select * from sub where stage in ('PROBATIONARY', 'FULL'))
          select root_id::text, 'stage' as dim, stage as key, count(*)::int as count from sub group by root_id, stage
          union all select root_id::text, 'category', c, count(*)::int from party cross join unnest(party.categories) as c group by root_id, c

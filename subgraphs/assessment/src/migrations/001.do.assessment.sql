@@ -290,3 +290,44 @@ BEGIN
   PERFORM set_config('app.scope_unit', coalesce(prev_scope, ''), true);
   RETURN coalesce(applied, false);
 END $$;
+
+-- Who may act on a target, answered across scopes within the tenant: a street administrator asking
+-- about another street's community learns it is not theirs (FORBIDDEN), not that it is missing.
+CREATE FUNCTION target_authority(p_id uuid) RETURNS TABLE (unit_id uuid, street_id uuid, decider_id uuid, state text)
+LANGUAGE plpgsql SET search_path = assessment, public AS $$
+DECLARE
+  prev_scope text := current_setting('app.scope_unit', true);
+  r record;
+BEGIN
+  PERFORM set_config('app.scope_unit', '', true);
+  SELECT t.unit_id, t.street_id, t.decider_id, t.state INTO r FROM target t WHERE t.id = p_id;
+  PERFORM set_config('app.scope_unit', coalesce(prev_scope, ''), true);
+  IF FOUND THEN
+    unit_id := r.unit_id; street_id := r.street_id; decider_id := r.decider_id; state := r.state;
+    RETURN NEXT;
+  END IF;
+END $$;
+
+-- Ranks of final results (score in effect, amendments included) within street and decider, over
+-- the whole campaign whatever the caller's scope; returned only for the targets the caller passes
+-- (those it could read).
+CREATE FUNCTION result_ranks(p_targets uuid[]) RETURNS TABLE (target_id uuid, rank_in_street int, rank_in_district int)
+LANGUAGE plpgsql SET search_path = assessment, public AS $$
+DECLARE
+  prev_scope text := current_setting('app.scope_unit', true);
+BEGIN
+  PERFORM set_config('app.scope_unit', '', true);
+  RETURN QUERY
+    WITH campaigns AS (SELECT DISTINCT r.campaign_id FROM result r WHERE r.target_id = ANY (p_targets)),
+         effective AS (
+           SELECT r.target_id, r.street_id, r.decider_id, r.campaign_id, coalesce(a.score, r.score) AS score
+             FROM result r JOIN campaigns c ON c.campaign_id = r.campaign_id
+             LEFT JOIN LATERAL (SELECT am.score FROM amendment am WHERE am.target_id = r.target_id ORDER BY am.amended_at DESC LIMIT 1) a ON true),
+         ranked AS (
+           SELECT e.target_id,
+                  (rank() OVER (PARTITION BY e.campaign_id, e.street_id ORDER BY e.score DESC))::int AS rs,
+                  (rank() OVER (PARTITION BY e.campaign_id, e.decider_id ORDER BY e.score DESC))::int AS rd
+             FROM effective e)
+    SELECT k.target_id, k.rs, k.rd FROM ranked k WHERE k.target_id = ANY (p_targets);
+  PERFORM set_config('app.scope_unit', coalesce(prev_scope, ''), true);
+END $$;

@@ -132,7 +132,7 @@ describe('a campaign from opening to final', () => {
     expect(results[limit - 1]).toMatch(/^CONFLICT: The quota for 五星 .*at most 10 %/);
     // The over-quota target stays in district review; lowering a score with a reason decides four stars.
     const over = others[limit]!;
-    const d = await decide(t, district, targetOf.get(over.id)!, [{ indicatorKey: 'basics', points: 42, reason: '名额所限，按区委集体决定' }]);
+    const d = await decide(t, district, targetOf.get(over.id)!, [{ indicatorKey: 'basics', points: 35, reason: '名额所限，按区委集体决定' }]);
     expect(d.data!.decideAssessment.proposedGrade).toBe('FOUR_STAR');
   });
 

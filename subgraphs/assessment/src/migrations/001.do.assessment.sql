@@ -308,7 +308,7 @@ BEGIN
   END IF;
 END $$;
 
--- Ranks of final results (score in effect, amendments included) within street and decider, over
+-- Ranks of final results (stars, then score, in effect, amendments included) within street and decider, over
 -- the whole campaign whatever the caller's scope; returned only for the targets the caller passes
 -- (those it could read).
 CREATE FUNCTION result_ranks(p_targets uuid[]) RETURNS TABLE (target_id uuid, rank_in_street int, rank_in_district int)
@@ -320,13 +320,14 @@ BEGIN
   RETURN QUERY
     WITH campaigns AS (SELECT DISTINCT r.campaign_id FROM result r WHERE r.target_id = ANY (p_targets)),
          effective AS (
-           SELECT r.target_id, r.street_id, r.decider_id, r.campaign_id, coalesce(a.score, r.score) AS score
+           SELECT r.target_id, r.street_id, r.decider_id, r.campaign_id, coalesce(a.score, r.score) AS score,
+                  CASE WHEN a.target_id IS NULL THEN r.stars ELSE a.stars END AS stars
              FROM result r JOIN campaigns c ON c.campaign_id = r.campaign_id
-             LEFT JOIN LATERAL (SELECT am.score FROM amendment am WHERE am.target_id = r.target_id ORDER BY am.amended_at DESC LIMIT 1) a ON true),
+             LEFT JOIN LATERAL (SELECT am.target_id, am.score, am.stars FROM amendment am WHERE am.target_id = r.target_id ORDER BY am.amended_at DESC LIMIT 1) a ON true),
          ranked AS (
            SELECT e.target_id,
-                  (rank() OVER (PARTITION BY e.campaign_id, e.street_id ORDER BY e.score DESC))::int AS rs,
-                  (rank() OVER (PARTITION BY e.campaign_id, e.decider_id ORDER BY e.score DESC))::int AS rd
+                  (rank() OVER (PARTITION BY e.campaign_id, e.street_id ORDER BY e.stars DESC NULLS LAST, e.score DESC))::int AS rs,
+                  (rank() OVER (PARTITION BY e.campaign_id, e.decider_id ORDER BY e.stars DESC NULLS LAST, e.score DESC))::int AS rd
              FROM effective e)
     SELECT k.target_id, k.rs, k.rd FROM ranked k WHERE k.target_id = ANY (p_targets);
   PERFORM set_config('app.scope_unit', coalesce(prev_scope, ''), true);

@@ -210,14 +210,15 @@ export const mutationResolvers = {
       `insert into assessment.campaign (template_id, owner_unit_id, name, self_assessment_due, street_review_due, district_review_due, notice_days, opened_by, opened_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id::text`,
       [template.id, i.organisationId, name, iso(i.selfAssessmentDue), iso(i.streetReviewDue), iso(i.districtReviewDue), noticeDays, ctx.principal.sub, now]);
+    // Two statements: the transition policy checks the target exists, which a CTE's own insert cannot see.
     await ctx.em.execute(
-      `with t as (
-         insert into assessment.target (campaign_id, unit_id, path, street_id, decider_id, state_since)
-         select ?, u.unit_id, u.path, x.street, x.decider, ? from unnest(?::uuid[], ?::uuid[], ?::uuid[]) as x(unit_id, street, decider)
-           join assessment.unit_path u on u.unit_id = x.unit_id and u.tenant_id = platform.current_tenant()
-         returning id)
-       insert into assessment.transition (target_id, action, from_state, to_state, actor, at) select id, 'OPEN', null, 'SELF_ASSESSMENT', ?, ? from t`,
-      [campaign!.id, now, sqlArray(ids), sqlArray(ids.map((id) => found.get(id)!.street!)), sqlArray(ids.map((id) => found.get(id)!.decider!)), ctx.principal.sub, now]);
+      `insert into assessment.target (campaign_id, unit_id, path, street_id, decider_id, state_since)
+       select ?, u.unit_id, u.path, x.street, x.decider, ? from unnest(?::uuid[], ?::uuid[], ?::uuid[]) as x(unit_id, street, decider)
+         join assessment.unit_path u on u.unit_id = x.unit_id and u.tenant_id = platform.current_tenant()`,
+      [campaign!.id, now, sqlArray(ids), sqlArray(ids.map((id) => found.get(id)!.street!)), sqlArray(ids.map((id) => found.get(id)!.decider!))]);
+    await ctx.em.execute(
+      `insert into assessment.transition (target_id, action, from_state, to_state, actor, at)
+       select id, 'OPEN', null, 'SELF_ASSESSMENT', ?, ? from assessment.target where campaign_id = ?`, [ctx.principal.sub, now, campaign!.id]);
     afterWrite(ctx);
     return ctx.loaders.campaign.load(campaign!.id);
   },

@@ -32,9 +32,14 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       if (!gatewayUrl) throw new Error('The gateway is not running yet.');
       return gatewayUrl;
     },
-    token: (tenant) => signUserToken(opts.userTokens, {
-      sub: 'assessment-metrics', tenantId: tenant.id, tenantSlug: tenant.slug, role: 'INTEGRATOR', scopes: ['org:read', 'members:read', 'services:read'],
-    }, 300),
+    token: (tenant) => {
+      const { secret } = opts.userTokens;
+      // With an identity provider (JWKS) the service needs a client credential from it instead.
+      if (!secret) throw new Error('Assessment figures need a client credential; this stack has no user-token secret to mint one.');
+      return signUserToken({ ...opts.userTokens, secret }, {
+        sub: 'assessment-metrics', tenantId: tenant.id, tenantSlug: tenant.slug, role: 'INTEGRATOR', scopes: ['org:read', 'members:read', 'services:read'],
+      }, 300);
+    },
   });
   try {
     for (const m of subgraphModules) {

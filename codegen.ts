@@ -42,6 +42,18 @@ const config: CodegenConfig = {
       PartTimeMember: '../entities.ts#PartTimeMember',
       OrgUnitVersion: '../loaders.ts#VersionRow',
     }),
+    ...subgraph('assessment', {
+      AssessmentTemplate: '../loaders.ts#TemplateRow',
+      AssessmentCampaign: '../loaders.ts#CampaignRow',
+      AssessmentTarget: '../loaders.ts#TargetRow',
+      IndicatorScore: '../loaders.ts#ScoreRow',
+      Evidence: '../loaders.ts#EvidenceRow',
+      TargetTransition: '../loaders.ts#TransitionRow',
+      Objection: '../loaders.ts#ObjectionRow',
+      AssessmentResult: '../loaders.ts#ResultRow',
+      ResultAmendment: '../loaders.ts#AmendmentRow',
+      Rectification: '../loaders.ts#RectificationRow',
+    }),
   },
 };
 export default config;

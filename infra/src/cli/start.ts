@@ -7,6 +7,7 @@ import { devDatabase, devInternalKeys } from '../devdb.ts';
 import { prepareDatabase } from '../database.ts';
 import { loadDemo } from '../demo/load.ts';
 import { loadMembersDemo } from '../demo/members.ts';
+import { loadAssessmentDemo } from '../demo/assessment.ts';
 import { subgraphModules } from '../subgraphs.ts';
 
 /**
@@ -41,6 +42,7 @@ try {
   if (rows[0].n === 0 && env.DEMO_DATA === 'true') {
     const loaded = await loadDemo(db.adminUrl);
     const members = await loadMembersDemo(db.adminUrl, loaded);
+    await loadAssessmentDemo(db.adminUrl, loaded);
     say(`loaded demo members: ${Object.entries(members).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     say(`loaded demo tenants: ${loaded.map((t) => `${t.slug} (${t.unitIds.size} units)`).join(', ')}`);
   }

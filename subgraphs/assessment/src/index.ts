@@ -1,47 +1,45 @@
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { byIdLoader, loadSchema, notFound, requireScope, type SubgraphContext, type SubgraphDefinition } from '@trellis/platform';
+import { defineEntity, p } from '@mikro-orm/core';
+import { loadSchema, type Subscription, type SubgraphDefinition } from '@trellis/platform';
+import { createLoaders, type Loaders } from './loaders.ts';
+import { unavailableMetricSource, type MetricSource } from './metrics.ts';
+import { resolvers } from './resolvers/index.ts';
+import { unitPathSubscription } from './unitPath.ts';
 
 export const { sdl, typeDefs } = loadSchema(new URL('./schema.graphql', import.meta.url));
 export const migrationsDir = new URL('./migrations', import.meta.url).pathname;
 
+/**
+ * The campaign table as an entity (identity fields only). Reads and writes go through raw SQL in
+ * loaders.ts and resolvers/ (ltree, jsonb, row locks); DDL, policies and triggers live in migrations/.
+ */
 export const AssessmentCampaign = defineEntity({
   name: 'AssessmentCampaign',
   tableName: 'assessment.campaign',
   properties: {
     id: p.uuid().primary(),
     tenantId: p.uuid().fieldName('tenant_id'),
-    orgUnitId: p.uuid().fieldName('org_unit_id'),
     name: p.string(),
   },
 });
-export type AssessmentCampaign = InferEntity<typeof AssessmentCampaign>;
 
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-const createLoaders = (em: SqlEntityManager) => ({
-  byId: byIdLoader((ids) => em.find(AssessmentCampaign, { id: { $in: ids.filter(isUuid) } }), (r) => r.id),
-});
-type Loaders = ReturnType<typeof createLoaders>;
-type Context = SubgraphContext<Loaders>;
+/**
+ * The assessment subgraph: templates, campaigns and the tiered review, results for payroll and
+ * dashboards. `metrics` reads the figures computed indicators score from (through the gateway).
+ */
+export function createAssessmentSubgraph(opts: { metrics: MetricSource }): SubgraphDefinition<Loaders> {
+  return {
+    name: 'assessment',
+    typeDefs,
+    resolvers: resolvers as unknown as SubgraphDefinition<Loaders>['resolvers'],
+    entities: [AssessmentCampaign],
+    createLoaders: (em, _principal, now) => createLoaders(em, opts.metrics, now),
+    // The unit-path copy follows the organisation topic of the event stream.
+    subscriptions: [unitPathSubscription as unknown as Subscription],
+  };
+}
 
-/** The assessment subgraph (minimal: its main entity and a health check; the assessment issue fills it). */
-export const assessmentSubgraph: SubgraphDefinition<Loaders> = {
-  name: 'assessment',
-  typeDefs,
-  entities: [AssessmentCampaign],
-  createLoaders,
-  resolvers: {
-    Query: {
-      async assessmentRecord(_: unknown, args: { id: string }, ctx: Context) {
-        requireScope(ctx.principal, 'assessment:read');
-        const row = await ctx.loaders.byId.load(args.id);
-        if (!row) throw notFound('AssessmentCampaign', args.id);
-        return row;
-      },
-    },
-    AssessmentCampaign: {
-      __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.byId.load(ref.id),
-      organisation: (r: AssessmentCampaign) => ({ __typename: 'OrgUnit', id: r.orgUnitId }),
-    },
-  } as unknown as SubgraphDefinition<Loaders>['resolvers'],
-};
+/** Without a metric source: templates with computed indicators are refused (the stack wires the gateway source). */
+export const assessmentSubgraph = createAssessmentSubgraph({ metrics: unavailableMetricSource });
+
+export { applyUnitChanged, unitPathSubscription } from './unitPath.ts';
+export { gatewayMetricSource, METRIC_KEYS, type MetricKey, type MetricSource } from './metrics.ts';

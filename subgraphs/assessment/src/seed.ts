@@ -1,0 +1,164 @@
+/**
+ * Bulk seed: a finished assessment campaign for every community of a tenant, with grades inside
+ * the template's quotas, written with COPY into temporary staging tables and then
+ * INSERT … SELECT (COPY cannot write a table with forced row-level security). Same seed, same data.
+ */
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { from as copyFrom } from 'pg-copy-streams';
+import { gradeFor, lowestGrade, quotaLimit } from './domain/grading.ts';
+import { checkDimensions, checkGrading, DEFAULT_PAY_COEFFICIENTS, type Grading } from './domain/template.ts';
+
+export interface SeedUnit { id: string; parentId: string | null; kind: string; path: string; depth: number; name: string }
+export interface SeedMember { id: string; orgUnitId: string; categories: string[]; reportedInCommunity: string | null; birthDate: string; stage: string }
+export interface SeedInput {
+  client: pg.Client;
+  tenantId: string;
+  seed: number;
+  now: Date;
+  profile: 'demo' | 'district' | 'city-1m';
+  units: SeedUnit[];
+  members: SeedMember[];
+  organisationSeq: number;
+  progress: (rows: number) => void;
+}
+
+const STREET_KINDS = new Set(['STREET', 'TOWNSHIP']);
+const DECIDER_KINDS = new Set(['DISTRICT', 'COUNTY_COMMITTEE', 'CITY_COMMITTEE']);
+
+/** Seeded generator (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/** A version-4-shaped UUID from the generator, so ids repeat with the seed. */
+function uuidFrom(next: () => number): string {
+  const h = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
+  h[12] = '4';
+  h[16] = '89ab'[Math.floor(next() * 4)]!;
+  const s = h.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+export const SEED_DIMENSIONS = checkDimensions([
+  { key: 'org', name: '组织建设', indicators: [{ key: 'setting', name: '组织设置', kind: 'MANUAL', weight: 20, max: 20 }, { key: 'team', name: '班子建设', kind: 'MANUAL', weight: 20, max: 20 }] },
+  { key: 'work', name: '基本活动', indicators: [{ key: 'meetings', name: '三会一课', kind: 'YES_NO', weight: 20, max: 1 }, { key: 'service', name: '服务群众', kind: 'MANUAL', weight: 40, max: 40 }] },
+  { key: 'veto', name: '否决事项', indicators: [{ key: 'discipline', name: '严重违纪', kind: 'VETO', weight: 0, max: 1 }] },
+]);
+export const SEED_GRADING: Grading = checkGrading(null);
+
+export interface PlannedTarget { targetId: string; unitId: string; path: string; streetId: string; deciderId: string; score: number; grade: string; stars: number | null; vetoed: boolean }
+
+/** Targets and their final grades: scores from the generator, then each decider's quota enforced by demoting the lowest over-quota scores. */
+export function planCampaign(units: SeedUnit[], seed: number): { templateId: string; campaignId: string; targets: PlannedTarget[] } {
+  const next = rng(seed ^ 0x5eed_a55e);
+  const templateId = uuidFrom(next);
+  const campaignId = uuidFrom(next);
+  const byId = new Map(units.map((u) => [u.id, u]));
+  const ancestor = (u: SeedUnit, kinds: Set<string>) => {
+    for (let p = u.parentId ? byId.get(u.parentId) : undefined; p; p = p.parentId ? byId.get(p.parentId) : undefined) if (kinds.has(p.kind)) return p.id;
+    return null;
+  };
+  const targets: PlannedTarget[] = [];
+  for (const u of units) {
+    if (u.kind !== 'COMMUNITY') continue;
+    const streetId = ancestor(u, STREET_KINDS);
+    const deciderId = ancestor(u, DECIDER_KINDS);
+    if (!streetId || !deciderId) continue;
+    // Most communities score 60–98; one in forty triggers the veto item.
+    const score = Math.round((60 + next() * 38) * 100) / 100;
+    const vetoed = next() < 0.025;
+    const band = gradeFor(SEED_GRADING, score, vetoed, null);
+    targets.push({ targetId: uuidFrom(next), unitId: u.id, path: u.path, streetId, deciderId, score, grade: band.grade, stars: band.stars, vetoed });
+  }
+  for (const band of SEED_GRADING.bands) {
+    if (band.maxShare === null) continue;
+    const below = SEED_GRADING.bands[SEED_GRADING.bands.indexOf(band) + 1]!;
+    const perDecider = new Map<string, PlannedTarget[]>();
+    for (const t of targets) perDecider.set(t.deciderId, [...(perDecider.get(t.deciderId) ?? []), t]);
+    for (const group of perDecider.values()) {
+      const limit = quotaLimit(band, group.length);
+      const holders = group.filter((t) => t.grade === band.grade).sort((a, b) => b.score - a.score);
+      for (const t of holders.slice(limit)) {
+        // The collective decision moves the rest one grade down, with a score inside that band.
+        t.score = Math.min(t.score, band.minScore - 0.5);
+        t.grade = below.grade;
+        t.stars = below.stars;
+      }
+    }
+  }
+  return { templateId, campaignId, targets };
+}
+
+const tsv = (v: string | number | boolean | null) => (v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+
+async function copyRows(client: pg.Client, table: string, rows: (string | number | boolean | null)[][]): Promise<void> {
+  async function* lines() {
+    for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000).map((r) => r.map(tsv).join('\t') + '\n').join('');
+  }
+  await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY ${table} FROM STDIN`)));
+}
+
+export async function seed(input: SeedInput): Promise<void> {
+  const { client, tenantId, now } = input;
+  const plan = planCampaign(input.units, input.seed);
+  const at = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
+  const root = input.units.find((u) => u.parentId === null);
+  if (!root) throw new Error('The tenant tree has no root unit.');
+  await client.query('BEGIN');
+  try {
+    await client.query(`select set_config('app.tenant_id', $1, true), set_config('app.scope_unit', '', true)`, [tenantId]);
+    // The unit-path copy, straight from the tree; the follower resumes after organisationSeq.
+    await client.query('CREATE TEMP TABLE seed_unit (unit_id uuid, parent_id uuid, kind text, name text, path ltree) ON COMMIT DROP');
+    await copyRows(client, 'seed_unit', input.units.map((u) => [u.id, u.parentId, u.kind, u.name, u.path]));
+    await client.query(
+      `insert into assessment.unit_path (tenant_id, unit_id, parent_id, kind, name, status, path, last_seq)
+       select $1, unit_id, parent_id, kind, name, 'ACTIVE', path, $2 from seed_unit
+       on conflict (tenant_id, unit_id) do update set parent_id = excluded.parent_id, kind = excluded.kind, name = excluded.name, path = excluded.path,
+         last_seq = greatest(assessment.unit_path.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
+    await client.query(`insert into assessment.unit_event_cursor (tenant_id, last_seq) values ($1, $2)
+       on conflict (tenant_id) do update set last_seq = greatest(assessment.unit_event_cursor.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
+    await client.query(`insert into events.subscription (subscriber, topic, tenant_id, last_seq) values ('assessment', 'organisation', $1, $2)
+       on conflict (subscriber, topic, tenant_id) do update set last_seq = greatest(events.subscription.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
+    input.progress(input.units.length);
+
+    await client.query(
+      `insert into assessment.template (id, tenant_id, key, version, name, period, dimensions, grading, created_by, created_at)
+       values ($1, $2, 'community-stars', 1, '社区党组织星级评定', 'YEAR', $3, $4, 'seed', $5) on conflict (id) do nothing`,
+      [plan.templateId, tenantId, JSON.stringify(SEED_DIMENSIONS), JSON.stringify(SEED_GRADING), at(-120)]);
+    await client.query(
+      `insert into assessment.campaign (id, tenant_id, template_id, owner_unit_id, name, self_assessment_due, street_review_due, district_review_due, notice_days, opened_by, opened_at)
+       values ($1, $2, $3, $4, '年度社区党组织星级评定', $5, $6, $7, 5, 'seed', $8)`,
+      [plan.campaignId, tenantId, plan.templateId, root.id, at(-90), at(-60), at(-30), at(-120)]);
+
+    await client.query(`CREATE TEMP TABLE seed_target (id uuid, unit_id uuid, path ltree, street_id uuid, decider_id uuid, score numeric, grade text, stars int, vetoed boolean, coefficient numeric) ON COMMIT DROP`);
+    await copyRows(client, 'seed_target', plan.targets.map((t) => [t.targetId, t.unitId, t.path, t.streetId, t.deciderId, t.score, t.grade, t.stars, t.vetoed, DEFAULT_PAY_COEFFICIENTS[t.grade] ?? null]));
+    const finalised = at(-20);
+    await client.query(
+      `insert into assessment.target (id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, state, state_since, proposed_score, proposed_grade, proposed_stars, vetoed, notice_ends_at)
+       select id, $1, $2, unit_id, path, street_id, decider_id, 'FINAL', $3, score, grade, stars, vetoed, $3 from seed_target`, [tenantId, plan.campaignId, finalised]);
+    await client.query(
+      `insert into assessment.result (target_id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, score, grade, stars, vetoed, pay_coefficient, finalised_at)
+       select id, $1, $2, unit_id, path, street_id, decider_id, score, grade, stars, vetoed, coefficient, $3 from seed_target`, [tenantId, plan.campaignId, finalised]);
+    await client.query(
+      `insert into assessment.transition (tenant_id, target_id, action, from_state, to_state, actor, at)
+       select $1, id, a.action, a.from_state, a.to_state, 'seed', a.at::timestamptz from seed_target
+       cross join (values ('OPEN', null, 'SELF_ASSESSMENT', $2), ('DECIDE', 'DISTRICT_REVIEW', 'NOTICE', $3), ('FINALISE', 'NOTICE', 'FINAL', $4)) as a(action, from_state, to_state, at)`,
+      [tenantId, at(-120), at(-26), finalised]);
+    await client.query(
+      `insert into assessment.rectification (tenant_id, target_id, due_on) select $1, id, ($2::timestamptz + make_interval(days => $3))::date from seed_target where grade = $4`,
+      [tenantId, finalised, SEED_GRADING.rectificationDays, lowestGrade(SEED_GRADING)]);
+    input.progress(plan.targets.length * 5);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK');
+    throw e;
+  }
+}

@@ -17,17 +17,17 @@ export const profileDir = (profile: ProfileName) => path.join(dataDir, 'profiles
  * touches the development data of `npm start`, and each profile is seeded once and reused.
  */
 export async function profileDatabase(profile: ProfileName, databaseUrl: string | undefined, log: (m: string) => void) {
-  if (databaseUrl) return { adminUrl: databaseUrl, embedded: false, stop: async () => {} };
+  if (databaseUrl) return { adminUrl: databaseUrl, started: false, stop: async () => {} };
   const dir = profileDir(profile);
   await mkdir(dir, { recursive: true });
   const portFile = path.join(dir, 'pg-port');
   const port = existsSync(portFile) ? Number(await readFile(portFile, 'utf8')) : PORTS[profile];
   await writeFile(portFile, String(port));
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  if (await reachable(url)) return { adminUrl: url, embedded: true, stop: async () => {} };
+  if (await reachable(url)) return { adminUrl: url, started: false, stop: async () => {} };
   log(`starting embedded PostgreSQL for profile ${profile} on port ${port} (data in ${path.join(dir, 'pg')})`);
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: true });
-  return { adminUrl: server.adminUrl, embedded: true, stop: server.stop };
+  return { adminUrl: server.adminUrl, started: true, stop: server.stop };
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { readEnv } from '@trellis/infra/env.ts';
 import { profileDatabase } from '@trellis/infra/seed/database.ts';
 import { profileByName } from '@trellis/infra/seed/profiles.ts';
@@ -23,21 +22,8 @@ const { values } = parseArgs({
 const profile = profileByName(values.profile).name;
 const say = (m: string) => console.log(`[bench] ${m}`);
 const env = readEnv();
-let db = await profileDatabase(profile, values['database-url'] ?? env.DATABASE_URL, say);
-// Statements per operation come from pg_stat_statements, which must be preloaded: a profile's
-// own embedded server is switched on once and restarted.
-if (db.started) {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  const preload = (await c.query<{ v: string }>('show shared_preload_libraries')).rows[0]!.v;
-  if (!preload.includes('pg_stat_statements')) {
-    say('enabling pg_stat_statements (restarting the profile\'s PostgreSQL)');
-    await c.query(`alter system set shared_preload_libraries = 'pg_stat_statements'`);
-    await c.end();
-    await db.stop();
-    db = await profileDatabase(profile, undefined, say);
-  } else await c.end();
-}
+// A profile's own embedded server preloads pg_stat_statements (statements per operation).
+const db = await profileDatabase(profile, values['database-url'] ?? env.DATABASE_URL, say);
 try {
   const { results, file } = await runBench({
     adminUrl: db.adminUrl, appPassword: env.DB_APP_PASSWORD, profile, scenarios: values.scenario,

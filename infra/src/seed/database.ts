@@ -26,9 +26,37 @@ export async function profileDatabase(profile: ProfileName, databaseUrl: string 
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   if (await reachable(url)) return { adminUrl: url, started: false, stop: async () => {} };
   log(`starting embedded PostgreSQL for profile ${profile} on port ${port} (data in ${path.join(dir, 'pg')})`);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: true });
+  let server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: true });
+  // A profile's own cluster holds up to a million members: give it memory beyond the 128 MB
+  // default, and preload pg_stat_statements (the benchmark counts SQL statements with it).
+  const c = new pg.Client({ connectionString: server.adminUrl });
+  await c.connect();
+  const current = Object.fromEntries((await c.query<{ name: string; setting: string }>(
+    `select name, current_setting(name) as setting from unnest(array[${Object.keys(TUNING).map((k) => `'${k}'`).join(', ')}]) as name`)).rows.map((r) => [r.name, r.setting]));
+  const stale = Object.entries(TUNING).filter(([k, v]) => current[k] !== v);
+  for (const [k, v] of stale) await c.query(`alter system set ${k} = '${v}'`);
+  await c.end();
+  if (stale.some(([k]) => RESTART.has(k))) {
+    log(`restarting PostgreSQL to apply ${stale.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+    await server.stop();
+    server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: true });
+  } else if (stale.length) {
+    const r = new pg.Client({ connectionString: server.adminUrl });
+    await r.connect();
+    await r.query('select pg_reload_conf()');
+    await r.end();
+  }
   return { adminUrl: server.adminUrl, started: true, stop: server.stop };
 }
+
+const TUNING: Record<string, string> = {
+  shared_buffers: '1GB',
+  shared_preload_libraries: 'pg_stat_statements',
+  maintenance_work_mem: '512MB',
+  work_mem: '16MB',
+  max_wal_size: '4GB',
+};
+const RESTART = new Set(['shared_buffers', 'shared_preload_libraries']);
 
 async function reachable(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });

@@ -68,16 +68,23 @@ function mulberry32(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+const totals = new WeakMap<object, number>();
 function weighted<T>(r: () => number, choices: readonly [T, number][]): T {
-  let total = 0;
-  for (const c of choices) total += c[1];
+  let total = totals.get(choices);
+  if (total === undefined) { total = 0; for (const c of choices) total += c[1]; totals.set(choices, total); }
   let x = r() * total;
   for (const c of choices) if ((x -= c[1]) < 0) return c[0];
   return choices[choices.length - 1]![0];
 }
 const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
 const DAY = 86_400_000;
-const ymd = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
+const dates = new Map<number, string>();
+/** Day number → 'YYYY-MM-DD', memoised (a few thousand distinct days serve a million rows). */
+function ymd(day: number): string {
+  let s = dates.get(day);
+  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); dates.set(day, s); }
+  return s;
+}
 function uuid(r: () => number): string {
   const h = (n: number) => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0').slice(0, n);
   return `${h(8)}-${h(4)}-4${h(3)}-${(8 + Math.floor(r() * 4)).toString(16)}${h(3)}-${h(6)}${h(6)}`;
@@ -227,10 +234,22 @@ export async function seed(input: SeedInput): Promise<void> {
       id_card_masked text, id_card_hash text, stage text, applied_on date, activist_on date, target_on date, joined_on date, full_on date,
       categories text[], flags text[], reported_in_community uuid) on commit drop`);
     await copyRows(client, 'seed_member', MEMBER_COLUMNS, generateMembers(input), input.progress);
+    // A load larger than what the table holds builds the secondary indexes once afterwards
+    // instead of maintaining them row by row (a GiST path index takes minutes that way at a
+    // million rows). Inside the transaction: a failure restores them untouched.
+    const existing = Number((await client.query<{ n: string }>(`select reltuples::bigint::text as n from pg_class where oid = 'members.member'::regclass`)).rows[0]!.n);
+    const rebuild = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing)
+      ? (await client.query<{ name: string; def: string }>(
+        `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i
+          where i.indrelid = 'members.member'::regclass and not i.indisprimary and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`)).rows
+      : [];
+    for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
     await client.query(
       `insert into members.member (tenant_id, ${MEMBER_COLUMNS.join(', ')}, org_path, created_at, updated_at)
        select $1, ${MEMBER_COLUMNS.map((c) => `m.${c}`).join(', ')}, u.path, $2, $2
          from seed_member m join members.unit_path u on u.tenant_id = $1 and u.unit_id = m.org_unit_id`, [tenantId, input.now.toISOString()]);
+    if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
+    for (const ix of rebuild) await client.query(ix.def);
     // The current stage's step, as a registry that was migrated in would record it.
     await client.query(
       `insert into members.recruitment_step (tenant_id, member_id, to_stage, effective_on, note, recorded_by, recorded_at)

@@ -94,7 +94,7 @@ const MEMBER_COLUMNS = ['id', 'org_unit_id', 'name', 'gender', 'birth_date', 'et
   'id_card_hash', 'stage', 'applied_on', 'activist_on', 'target_on', 'joined_on', 'full_on', 'categories', 'flags', 'reported_in_community'] as const;
 
 /** The members of one tenant as COPY rows, generated lazily (a million never sit in memory as objects). */
-export function* generateMembers(input: SeedInput): Generator<CopyValue[]> {
+export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<CopyValue[]> {
   const r = mulberry32((input.seed ^ 0x5eed) + [...input.tenantId].reduce((s, c) => (s * 31 + c.charCodeAt(0)) >>> 0, 7));
   const total = input.memberCount ?? DEFAULT_COUNT[input.profile];
   const today = Math.floor(input.now.getTime() / DAY);

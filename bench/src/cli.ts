@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { readEnv } from '@trellis/infra/env.ts';
+import { profileDatabase } from '@trellis/infra/seed/database.ts';
+import { profileByName } from '@trellis/infra/seed/profiles.ts';
+import { runBench } from './run.ts';
+
+/**
+ * `npm run bench -- --profile <p> --scenario <name|all> [--duration s] [--connections n] [--database-url URL]`
+ * Starts the platform itself (one process per service) on the profile's seeded database; stop
+ * `npm start` first when both would use the same database.
+ */
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string', default: 'demo' },
+    scenario: { type: 'string', multiple: true, default: ['all'] },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    'database-url': { type: 'string' },
+  },
+});
+const profile = profileByName(values.profile).name;
+const say = (m: string) => console.log(`[bench] ${m}`);
+const env = readEnv();
+// A profile's own embedded server preloads pg_stat_statements (statements per operation).
+const db = await profileDatabase(profile, values['database-url'] ?? env.DATABASE_URL, say);
+try {
+  const { results, file } = await runBench({
+    adminUrl: db.adminUrl, appPassword: env.DB_APP_PASSWORD, profile, scenarios: values.scenario,
+    durationSeconds: Number(values.duration), connections: Number(values.connections),
+    resultsDir: fileURLToPath(new URL('../results', import.meta.url)), log: say,
+  });
+  console.log('');
+  console.log('scenario      clients  +writes   req/s     p50 ms   p95 ms   p99 ms   sql/op');
+  for (const r of results.runs) {
+    console.log(`${r.scenario.padEnd(14)}${String(r.connections).padStart(7)}  ${(r.backgroundWrites ? 'yes' : '').padEnd(7)}${String(r.rps).padStart(8)} ${String(r.latencyMs.p50).padStart(9)}${String(r.latencyMs.p95).padStart(9)}${String(r.latencyMs.p99).padStart(9)}   ${r.sqlPerOperation ?? 'n/a'}`);
+  }
+  console.log('');
+  say(`results written to ${file}`);
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await db.stop();
+}

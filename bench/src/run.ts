@@ -1,0 +1,270 @@
+// The benchmark harness: starts the platform on a seeded database, checks the dashboard against
+// raw rows, runs the scenarios with autocannon (one client for latency, N clients for
+// throughput, and the dashboard again under a background write load), compares with the naive
+// SQL and with calling a subgraph directly, and writes bench/results/<date>.json.
+import { execSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createInternalSigner, type Principal } from '@trellis/platform';
+import { profileByName, type ProfileName } from '@trellis/infra/seed/profiles.ts';
+import { benchPrincipals, type BenchPrincipal } from './principals.ts';
+import { memoryOf, startPlatform, type RunningPlatform } from './platform.ts';
+import { dashboardFigures, naiveDashboard, type DashboardData, type DashboardFigures } from './naive.ts';
+import { scenarios as allScenarios, unitCountsQuery, type Scenario } from './scenarios.ts';
+
+export interface BenchOptions {
+  adminUrl: string;
+  appPassword: string;
+  profile: ProfileName;
+  /** Scenario names or ['all']. */
+  scenarios: string[];
+  durationSeconds: number;
+  connections: number;
+  resultsDir: string;
+  log?: (m: string) => void;
+  /** Today's date for generated inputs (tests pin it). */
+  today?: string;
+}
+
+export interface Run { scenario: string; connections: number; backgroundWrites: boolean; seconds: number; requests: number; errors: number; non2xx: number; rps: number; latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number }; sqlPerOperation: number | null }
+export interface BenchResults {
+  date: string;
+  commit: string;
+  machine: { cpu: string; cores: number; memoryGb: number; node: string; postgres: string };
+  profile: ProfileName;
+  settings: { inboundDeduplication: boolean; subgraphRequestDeduplication: string; responseCache: boolean; sqlCounting: string };
+  principals: { count: number; tenants: number; roles: Record<string, number> };
+  dashboardMatchesRawRows: boolean;
+  runs: Run[];
+  comparisons: {
+    naiveVsPlatform: { naiveMs: { p50: number; p95: number }; platformMs: { p50: number; p95: number }; ratio: number } | null;
+    gatewayOverhead: { directMs: { p50: number; p95: number }; gatewayMs: { p50: number; p95: number }; directRps: number; gatewayRps: number; latencyRatio: number; throughputRatio: number } | null;
+  };
+  memory: Record<string, { peakMb: number; rssMb: number } | null>;
+  goals: { dashboardP95Ms: { goal: number; measured: number | null; met: boolean | null }; dashboardRps32: { goal: number; measured: number | null; met: boolean | null }; serviceRssMb: { goal: number; measured: number | null; met: boolean | null } };
+}
+
+const percentile = (xs: number[], p: number) => {
+  if (!xs.length) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function gql(url: string, auth: string, query: string, variables: Record<string, unknown>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+/** SQL statements run by the services' roles since the last reset (pg_stat_statements), or null where it is not loaded. */
+class SqlCounter {
+  private client: pg.Client;
+  available = false;
+  constructor(adminUrl: string) { this.client = new pg.Client({ connectionString: adminUrl }); }
+  async open() {
+    await this.client.connect();
+    try {
+      await this.client.query('create extension if not exists pg_stat_statements');
+      await this.client.query('select pg_stat_statements_reset()');
+      this.available = true;
+    } catch { this.available = false; }
+  }
+  async reset() { if (this.available) await this.client.query('select pg_stat_statements_reset()'); }
+  async count(): Promise<number | null> {
+    if (!this.available) return null;
+    const r = await this.client.query<{ n: string }>(
+      `select coalesce(sum(calls), 0)::text as n from pg_stat_statements s join pg_roles r on r.oid = s.userid where r.rolname like 'trellis\\_%'`);
+    return Number(r.rows[0]!.n);
+  }
+  close() { return this.client.end(); }
+}
+
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function requestsFor(s: Scenario, principals: BenchPrincipal[]): autocannon.Request[] {
+  let i = 0;
+  return principals.map((p) => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` },
+    ...(s.write
+      ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify({ query: s.query, variables: s.variables(p, i++) }) }) }
+      : { body: JSON.stringify({ query: s.query, variables: s.variables(p, 0) }) }),
+  }));
+}
+
+/** Times `n` calls of `f` one after another (milliseconds). */
+async function timeSerial(n: number, f: () => Promise<unknown>) {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
+  return { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)) };
+}
+
+export async function runBench(o: BenchOptions): Promise<{ results: BenchResults; file: string }> {
+  const log = o.log ?? (() => {});
+  const today = o.today ?? new Date().toISOString().slice(0, 10);
+  const profile = profileByName(o.profile);
+  const catalogue = allScenarios(today);
+  const chosen = o.scenarios.includes('all') ? catalogue : o.scenarios.map((n) => {
+    const s = catalogue.find((c) => c.name === n);
+    if (!s) throw new Error(`unknown scenario "${n}"; one of ${catalogue.map((c) => c.name).join(', ')}, all`);
+    return s;
+  });
+  const principals = await benchPrincipals(o.adminUrl, profile.tenants.map((t) => t.slug));
+  const counter = new SqlCounter(o.adminUrl);
+  await counter.open();
+  let platform: RunningPlatform | undefined;
+  const admin = new pg.Client({ connectionString: o.adminUrl });
+  await admin.connect();
+  try {
+    log(`starting the platform (${principals.length} principals over ${profile.tenants.length} tenants)`);
+    platform = await startPlatform({ adminUrl: o.adminUrl, appPassword: o.appPassword });
+    const url = platform.gatewayUrl;
+    const { origin } = new URL(url);
+
+    // Every principal's request must succeed before anything is timed.
+    for (const s of chosen) {
+      for (const p of principals) {
+        const r = await gql(url, `Bearer ${p.token}`, s.query, s.variables(p, 0));
+        if (r.errors?.length) throw new Error(`${s.name} fails for ${p.label}: ${r.errors.map((e) => `${e.extensions?.code}: ${e.message}`).join('; ')}`);
+      }
+    }
+
+    // The dashboard equals a direct aggregate over raw rows (a city admin of the main tenant).
+    const cityAdmin = principals.find((p) => p.role === 'CITY_ADMIN')!;
+    const dashboard = catalogue.find((c) => c.name === 'dashboard')!;
+    const viaPlatform = await gql(url, `Bearer ${cityAdmin.token}`, dashboard.query, dashboard.variables(cityAdmin, 0));
+    const fromRows = await naiveDashboard(admin, cityAdmin.tenantId, cityAdmin.focusUnitId, cityAdmin.drillKinds);
+    const matches = JSON.stringify(sortKeys(dashboardFigures(viaPlatform.data as DashboardData))) === JSON.stringify(sortKeys(fromRows));
+    log(`dashboard equals the raw-row aggregate: ${matches}`);
+
+    const runs: Run[] = [];
+    const run = async (s: Scenario, connections: number, background?: Scenario): Promise<Run> => {
+      await counter.reset();
+      const bg = background ? cannon({ url: origin, connections: 2, duration: o.durationSeconds, requests: requestsFor(background, principals) }) : undefined;
+      const r = await cannon({ url: origin, connections, duration: o.durationSeconds, requests: requestsFor(s, principals) });
+      const bgResult = bg ? await bg : undefined;
+      const statements = await counter.count();
+      const done = r.requests.total + (bgResult?.requests.total ?? 0);
+      const out: Run = {
+        scenario: s.name, connections, backgroundWrites: !!background, seconds: o.durationSeconds,
+        requests: r.requests.total, errors: r.errors, non2xx: r.non2xx, rps: round(r.requests.average, 1),
+        latencyMs: { p50: r.latency.p50, p95: percentile95(r), p99: r.latency.p99, mean: round(r.latency.mean), max: r.latency.max },
+        sqlPerOperation: statements === null || done === 0 || background ? null : round(statements / done, 1),
+      };
+      log(`${s.name.padEnd(12)} c=${String(connections).padEnd(3)}${background ? ' +writes' : '        '} ${String(out.rps).padStart(8)} req/s  p50 ${out.latencyMs.p50} ms  p95 ${out.latencyMs.p95} ms  p99 ${out.latencyMs.p99} ms  sql/op ${out.sqlPerOperation ?? 'n/a'}  errors ${out.errors + out.non2xx}`);
+      runs.push(out);
+      return out;
+    };
+    for (const s of chosen) {
+      await run(s, 1);
+      await run(s, o.connections);
+    }
+    const writes = catalogue.find((c) => c.name === 'write-mix')!;
+    for (const s of chosen.filter((c) => !c.write)) await run(s, o.connections, writes);
+
+    // Naive SQL vs the platform (one client, serial).
+    let naiveVsPlatform: BenchResults['comparisons']['naiveVsPlatform'] = null;
+    if (chosen.some((c) => c.name === 'dashboard')) {
+      const n = Math.max(3, Math.min(20, o.durationSeconds * 2));
+      const naive = await timeSerial(n, () => naiveDashboard(admin, cityAdmin.tenantId, cityAdmin.focusUnitId, cityAdmin.drillKinds));
+      const plat = await timeSerial(n, () => gql(url, `Bearer ${cityAdmin.token}`, dashboard.query, dashboard.variables(cityAdmin, 0)));
+      naiveVsPlatform = { naiveMs: naive, platformMs: plat, ratio: round(naive.p50 / Math.max(0.01, plat.p50)) };
+      log(`naive SQL dashboard p50 ${naive.p50} ms vs platform ${plat.p50} ms: ${naiveVsPlatform.ratio}×`);
+    }
+
+    // The organisation-only part of the dashboard straight to the subgraph vs through the gateway.
+    const org = platform.services.find((s) => s.name === 'organisation')!;
+    const sign = await createInternalSigner(platform.keys.privateKeyPem, 300);
+    const credentials = await Promise.all(principals.map((p) => sign('organisation', principalOf(p), `bench-direct-${p.label}`)));
+    const direct = await cannon({
+      url: new URL(org.url).origin, connections: o.connections, duration: o.durationSeconds,
+      requests: credentials.map((c) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${c}` }, body: JSON.stringify({ query: unitCountsQuery }) })),
+    });
+    const through = await cannon({
+      url: origin, connections: o.connections, duration: o.durationSeconds,
+      requests: principals.map((p) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${p.token}` }, body: JSON.stringify({ query: unitCountsQuery }) })),
+    });
+    const gatewayOverhead = {
+      directMs: { p50: direct.latency.p50, p95: percentile95(direct) }, gatewayMs: { p50: through.latency.p50, p95: percentile95(through) },
+      directRps: round(direct.requests.average, 1), gatewayRps: round(through.requests.average, 1),
+      latencyRatio: round(through.latency.p50 / Math.max(0.01, direct.latency.p50)),
+      throughputRatio: round(direct.requests.average / Math.max(0.01, through.requests.average)),
+    };
+    log(`unit counts: subgraph directly ${gatewayOverhead.directRps} req/s p50 ${gatewayOverhead.directMs.p50} ms; through the gateway ${gatewayOverhead.gatewayRps} req/s p50 ${gatewayOverhead.gatewayMs.p50} ms`);
+
+    const memory: BenchResults['memory'] = {};
+    for (const s of platform.services) memory[s.name] = await memoryOf(s.pid);
+    log(`peak memory: ${Object.entries(memory).map(([k, v]) => `${k} ${v?.peakMb ?? '?'} MB`).join(', ')}`);
+
+    const dash1 = runs.find((r) => r.scenario === 'dashboard' && r.connections === 1 && !r.backgroundWrites);
+    const dashN = runs.find((r) => r.scenario === 'dashboard' && r.connections === o.connections && !r.backgroundWrites);
+    const peak = Math.max(...Object.values(memory).map((m) => m?.peakMb ?? 0));
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, postgres: (await admin.query<{ v: string }>('show server_version')).rows[0]!.v },
+      profile: o.profile,
+      settings: {
+        inboundDeduplication: false,
+        subgraphRequestDeduplication: 'gateway default; keyed on the per-call internal credential, so no two requests share a result',
+        responseCache: false,
+        sqlCounting: counter.available ? 'pg_stat_statements: statements of the trellis_* service roles (BEGIN, set_config and COMMIT included) divided by completed requests' : 'unavailable (pg_stat_statements not preloaded in this server)',
+      },
+      principals: { count: principals.length, tenants: new Set(principals.map((p) => p.tenantId)).size, roles: countBy(principals.map((p) => p.role)) },
+      dashboardMatchesRawRows: matches,
+      runs,
+      comparisons: { naiveVsPlatform, gatewayOverhead },
+      memory,
+      goals: {
+        dashboardP95Ms: { goal: 30, measured: dash1?.latencyMs.p95 ?? null, met: dash1 ? dash1.latencyMs.p95 <= 30 : null },
+        dashboardRps32: { goal: 300, measured: dashN?.rps ?? null, met: dashN && o.connections >= 32 ? dashN.rps >= 300 : null },
+        serviceRssMb: { goal: 300, measured: peak || null, met: peak ? peak < 300 : null },
+      },
+    };
+    await mkdir(o.resultsDir, { recursive: true });
+    const file = path.join(o.resultsDir, `${results.date.replace(/[:.]/g, '-')}-${o.profile}.json`);
+    await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    return { results, file };
+  } finally {
+    await platform?.close();
+    await counter.close();
+    await admin.end();
+  }
+}
+
+/** autocannon reports p97.5 and p99 but not p95: interpolate between p90 and p97.5. */
+function percentile95(r: autocannon.Result): number {
+  const l = r.latency as unknown as Record<string, number>;
+  const p90 = l.p90 ?? r.latency.p50;
+  const p975 = l.p97_5 ?? r.latency.p99;
+  return round(p90 + ((p975 - p90) * (95 - 90)) / (97.5 - 90));
+}
+
+function principalOf(p: BenchPrincipal): Principal {
+  return { sub: `bench-${p.label}`, tenantId: p.tenantId, tenantSlug: p.tenantSlug, role: p.role, scopeUnitId: p.scopeUnitId, scopes: [] } as unknown as Principal;
+}
+
+const countBy = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+
+function gitCommit(): string {
+  try { return execSync('git rev-parse HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
+}
+
+function sortKeys(f: DashboardFigures): unknown {
+  const sort = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)]))
+    : v);
+  return sort(f);
+}

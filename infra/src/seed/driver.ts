@@ -1,0 +1,100 @@
+// The bulk generator: organisation → members → (services, assessment when their seed modules
+// exist). Each subgraph loads its own tables; the driver only generates the tree, hands it on and
+// times the phases.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { seed as seedOrganisation, type SeedInput, type SeedMember } from '@trellis/organisation/seed.ts';
+import { seed as seedMembers } from '@trellis/members/seed.ts';
+import { prepareDatabase } from '../database.ts';
+import { deriveSeed, mulberry32, uuid } from './prng.ts';
+import { profileByName, type ProfileName, type TenantShape } from './profiles.ts';
+import { createProgress } from './progress.ts';
+import { generateTree } from './tree.ts';
+
+export interface SeedOptions {
+  adminUrl: string;
+  appPassword: string;
+  profile: ProfileName;
+  seed?: number;
+  now?: Date;
+  /** Show a progress bar (the CLI on a terminal). */
+  progressBar?: boolean;
+  log?: (m: string) => void;
+}
+
+export interface SeededTenant { slug: string; id: string; name: string; rootId: string; districtIds: string[]; units: number; members: number; seconds: Record<string, number> }
+export interface SeedReport { profile: ProfileName; seed: number; tenants: SeededTenant[]; seconds: number }
+
+type SeedFn = (input: SeedInput) => Promise<void>;
+
+/** Subgraphs whose seed modules may appear later; called when their file exists. */
+const LATER = ['services', 'assessment'];
+
+async function laterSeeds(): Promise<{ name: string; seed: SeedFn }[]> {
+  const out: { name: string; seed: SeedFn }[] = [];
+  for (const name of LATER) {
+    const file = fileURLToPath(new URL(`../../../subgraphs/${name}/src/seed.ts`, import.meta.url));
+    if (!existsSync(file)) continue;
+    const mod = (await import(file)) as { seed?: SeedFn };
+    if (typeof mod.seed === 'function') out.push({ name, seed: mod.seed });
+  }
+  return out;
+}
+
+/** Seeds every tenant of a profile into a migrated database; refuses a database that already has them. */
+export async function seedProfile(opts: SeedOptions): Promise<SeedReport> {
+  const started = performance.now();
+  const profile = profileByName(opts.profile);
+  const seed = opts.seed ?? 1;
+  const now = opts.now ?? new Date();
+  const log = opts.log ?? (() => {});
+  await prepareDatabase(opts.adminUrl, opts.appPassword);
+  const client = new pg.Client({ connectionString: opts.adminUrl });
+  await client.connect();
+  const bar = createProgress(opts.progressBar ?? false);
+  try {
+    const taken = (await client.query<{ slug: string }>('select slug from organisation.tenant where slug = any($1)', [profile.tenants.map((t) => t.slug)])).rows;
+    if (taken.length) throw new Error(`tenants ${taken.map((t) => t.slug).join(', ')} already exist in this database: seed into a fresh one (delete the profile's data directory or pass another --database-url)`);
+    const later = await laterSeeds();
+    const tenants: SeededTenant[] = [];
+    for (const shape of profile.tenants) tenants.push(await seedTenant(client, shape, { seed, now, profile: opts.profile, bar, later, log }));
+    return { profile: opts.profile, seed, tenants, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    bar.stop();
+    await client.end();
+  }
+}
+
+async function seedTenant(
+  client: pg.Client, shape: TenantShape,
+  o: { seed: number; now: Date; profile: ProfileName; bar: ReturnType<typeof createProgress>; later: { name: string; seed: SeedFn }[]; log: (m: string) => void },
+): Promise<SeededTenant> {
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(phase: string, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try { return await f(); } finally { seconds[phase] = Math.round(performance.now() - t) / 1000; }
+  };
+  const tenantId = uuid(mulberry32(deriveSeed(o.seed, `tenant:${shape.slug}`)));
+  const tree = await timed('tree', async () => generateTree(shape, o.seed));
+  const name = `${shape.city}市`;
+  const base = { client, tenantId, seed: o.seed, now: o.now, profile: o.profile, units: tree.units, progress: (n: number) => o.bar.tick(n) };
+  o.bar.start(`${shape.slug}: organisation`, tree.units.length);
+  await timed('organisation', () => seedOrganisation({ ...base, members: [], organisationSeq: 0, tenant: { slug: shape.slug, name, kind: 'CITY' } }));
+  const organisationSeq = Number((await client.query<{ s: string }>(`select last_seq::text as s from events.counter where topic = 'organisation' and tenant_id = $1`, [tenantId])).rows[0]?.s ?? 0);
+  o.bar.start(`${shape.slug}: members`, tree.units.length + shape.members);
+  await timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode } as Parameters<typeof seedMembers>[0]));
+  if (o.later.length) {
+    // Later seeds get every member (the contract's SeedMember), read back from the members schema.
+    const members = await timed('read members', async () => (await client.query<SeedMember>(
+      `select id::text as "id", org_unit_id::text as "orgUnitId", categories, reported_in_community::text as "reportedInCommunity",
+              birth_date::text as "birthDate", stage from members.member where tenant_id = $1 order by id`, [tenantId])).rows);
+    for (const l of o.later) {
+      o.bar.start(`${shape.slug}: ${l.name}`, members.length);
+      await timed(l.name, () => l.seed({ ...base, members, organisationSeq }));
+    }
+  }
+  o.bar.stop();
+  o.log(`${shape.slug}: ${tree.units.length.toLocaleString('en')} units, ${shape.members.toLocaleString('en')} members in ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
+  return { slug: shape.slug, id: tenantId, name, rootId: tree.rootId, districtIds: tree.districtIds, units: tree.units.length, members: shape.members, seconds };
+}

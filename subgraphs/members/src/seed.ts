@@ -1,0 +1,264 @@
+// Bulk generator entry point of the members subgraph (`npm run seed`): the unit-path copy straight
+// from the generated tree (with the event cursors set to where the organisation stream stands, so
+// followers resume after the seeded units), then realistic members streamed through COPY into a
+// staging table and moved into members.member with one INSERT … SELECT.
+//
+// Proportions (DOMAIN.md §2): retirees are most of a community's members, in-service members
+// register in at their community, about 3 % are probationary, a few percent are in the pipeline
+// (applicant → activist → development target); education follows the generation.
+import type pg from 'pg';
+import { copyRows, type CopyValue } from '@trellis/platform/db/copy.ts';
+import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
+
+export interface SeedUnit { id: string; parentId: string | null; kind: string; path: string; depth: number; name: string; form?: string }
+export interface SeedMember { id: string; orgUnitId: string; categories: string[]; reportedInCommunity: string | null; birthDate: string; stage: string }
+export interface SeedInput {
+  client: pg.Client;
+  tenantId: string;
+  seed: number;
+  now: Date;
+  profile: 'demo' | 'district' | 'city-1m';
+  units: SeedUnit[];
+  members: SeedMember[];
+  organisationSeq: number;
+  progress: (rows: number) => void;
+  /** How many members to generate (default by profile). */
+  memberCount?: number;
+  /** First six ID-number digits of the first district; later districts count up (default 420102). */
+  regionCode?: number;
+}
+
+const DEFAULT_COUNT = { demo: 1_200, district: 50_000, 'city-1m': 1_000_000 } as const;
+/** Relative number of members attached to a unit of each kind. */
+const WEIGHT: Record<string, number> = {
+  GRID: 20, BUILDING_GROUP: 12, COMMUNITY: 8, VILLAGE: 30,
+  COMMERCIAL_BUILDING_BRANCH: 25, MARKET_BRANCH: 15, JOINT_BRANCH: 20, NEW_ORGANISATION_BRANCH: 25,
+  ENTERPRISE_BRANCH: 40, FLOATING_MEMBER_BRANCH: 30, ONLINE_BRANCH: 10,
+};
+const RESIDENTIAL = new Set(['GRID', 'BUILDING_GROUP', 'COMMUNITY', 'VILLAGE']);
+const ETHNICITY: [string, number][] = [['汉族', 93], ['回族', 1.5], ['满族', 1.5], ['壮族', 1.5], ['土家族', 1.5], ['蒙古族', 1]];
+const SURNAMES: [string, number][] = [
+  ['王', 72], ['李', 71], ['张', 68], ['刘', 54], ['陈', 46], ['杨', 33], ['黄', 25], ['赵', 20], ['吴', 20], ['周', 19], ['徐', 14], ['孙', 12],
+  ['马', 12], ['朱', 11], ['胡', 10], ['郭', 10], ['何', 9], ['林', 9], ['高', 9], ['罗', 8], ['郑', 7], ['梁', 7], ['谢', 6], ['宋', 6], ['唐', 6],
+  ['许', 5], ['韩', 5], ['冯', 5], ['邓', 5], ['曹', 5], ['彭', 4], ['曾', 4], ['肖', 4], ['田', 4], ['董', 4], ['袁', 4], ['潘', 3], ['于', 3],
+  ['蒋', 3], ['蔡', 3], ['余', 3], ['杜', 3], ['叶', 3], ['程', 3], ['苏', 3], ['魏', 3], ['吕', 3], ['丁', 3], ['任', 3], ['沈', 2], ['姚', 2],
+  ['卢', 2], ['姜', 2], ['崔', 2], ['钟', 2], ['谭', 2], ['陆', 2], ['汪', 2], ['范', 2], ['金', 2], ['石', 2], ['廖', 2], ['贾', 2], ['夏', 2], ['欧阳', 1],
+];
+const GIVEN = {
+  olderMale: ['建国', '国庆', '德明', '志强', '建华', '卫东', '振华', '文斌', '春生', '永明', '国华', '建军', '跃进', '胜利', '保国', '福生', '长青', '明德'],
+  olderFemale: ['秀英', '桂兰', '淑珍', '玉兰', '凤英', '秀兰', '丽华', '红梅', '桂英', '玉梅', '淑英', '秀珍', '凤兰', '美华', '素芳', '月英', '金凤', '爱华'],
+  youngerMale: ['浩然', '子轩', '宇航', '俊杰', '博文', '晨阳', '思远', '泽宇', '鹏', '磊', '伟', '涛', '超', '杰', '晓东', '海涛', '志远', '一鸣'],
+  youngerFemale: ['婷婷', '思雨', '欣怡', '雨涵', '佳琪', '梦瑶', '静', '敏', '丹', '琳', '晓燕', '海燕', '雪', '倩', '颖', '诗涵', '梓萱', '文静'],
+};
+const EDUCATION_BY_ERA: [number, [string, number][]][] = [
+  [1950, [['PRIMARY', 30], ['JUNIOR_SECONDARY', 35], ['SENIOR_SECONDARY', 20], ['VOCATIONAL', 5], ['JUNIOR_COLLEGE', 6], ['BACHELOR', 4]]],
+  [1970, [['PRIMARY', 10], ['JUNIOR_SECONDARY', 30], ['SENIOR_SECONDARY', 30], ['VOCATIONAL', 10], ['JUNIOR_COLLEGE', 12], ['BACHELOR', 8]]],
+  [1985, [['JUNIOR_SECONDARY', 10], ['SENIOR_SECONDARY', 20], ['VOCATIONAL', 15], ['JUNIOR_COLLEGE', 25], ['BACHELOR', 25], ['POSTGRADUATE', 5]]],
+  [9999, [['SENIOR_SECONDARY', 5], ['VOCATIONAL', 10], ['JUNIOR_COLLEGE', 25], ['BACHELOR', 48], ['POSTGRADUATE', 12]]],
+];
+const WORKING: [string, number][] = [['IN_SERVICE', 40], ['SELF_MANAGED', 25], ['FLOATING_IN', 10], ['LAID_OFF', 8], ['NEW_ORGANISATION', 17]];
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const totals = new WeakMap<object, number>();
+function weighted<T>(r: () => number, choices: readonly [T, number][]): T {
+  let total = totals.get(choices);
+  if (total === undefined) { total = 0; for (const c of choices) total += c[1]; totals.set(choices, total); }
+  let x = r() * total;
+  for (const c of choices) if ((x -= c[1]) < 0) return c[0];
+  return choices[choices.length - 1]![0];
+}
+const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+const DAY = 86_400_000;
+const dates = new Map<number, string>();
+/** Day number → 'YYYY-MM-DD', memoised (a few thousand distinct days serve a million rows). */
+function ymd(day: number): string {
+  let s = dates.get(day);
+  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); dates.set(day, s); }
+  return s;
+}
+function uuid(r: () => number): string {
+  const h = (n: number) => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0').slice(0, n);
+  return `${h(8)}-${h(4)}-4${h(3)}-${(8 + Math.floor(r() * 4)).toString(16)}${h(3)}-${h(6)}${h(6)}`;
+}
+
+const MEMBER_COLUMNS = ['id', 'org_unit_id', 'name', 'gender', 'birth_date', 'ethnicity', 'education', 'phone', 'id_card_cipher', 'id_card_masked',
+  'id_card_hash', 'stage', 'applied_on', 'activist_on', 'target_on', 'joined_on', 'full_on', 'categories', 'flags', 'reported_in_community'] as const;
+
+/** The members of one tenant as COPY rows, generated lazily (a million never sit in memory as objects). */
+export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<CopyValue[]> {
+  const r = mulberry32((input.seed ^ 0x5eed) + [...input.tenantId].reduce((s, c) => (s * 31 + c.charCodeAt(0)) >>> 0, 7));
+  const total = input.memberCount ?? DEFAULT_COUNT[input.profile];
+  const today = Math.floor(input.now.getTime() / DAY);
+  const year = input.now.getUTCFullYear();
+  const region = input.regionCode ?? 420102;
+  // Each unit's district index (for the ID region code) and community (where in-service members register in).
+  const info = new Map<string, { district: number; community: string | null }>();
+  const districts: string[] = [];
+  const communitiesByDistrict = new Map<number, string[]>();
+  for (const u of input.units) {
+    const parent = u.parentId ? info.get(u.parentId) : undefined;
+    let district = parent?.district ?? -1;
+    if (u.kind === 'DISTRICT' || u.kind === 'TOWNSHIP') { district = districts.length; districts.push(u.id); }
+    const community = u.kind === 'COMMUNITY' ? u.id : parent?.community ?? null;
+    info.set(u.id, { district, community });
+    if (u.kind === 'COMMUNITY') communitiesByDistrict.set(district, [...(communitiesByDistrict.get(district) ?? []), u.id]);
+  }
+  // Members per unit: proportional to its kind's weight, the remainder spread at random.
+  const hosts = input.units.filter((u) => WEIGHT[u.kind]);
+  const weights = hosts.map((u) => WEIGHT[u.kind]! * (0.6 + 0.8 * r()));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const counts = weights.map((w) => Math.floor((w * total) / sum));
+  for (let left = total - counts.reduce((a, b) => a + b, 0); left > 0; left--) counts[Math.floor(r() * counts.length)]!++;
+  const seen = new Set<string>();
+  for (let h = 0; h < hosts.length; h++) {
+    const unit = hosts[h]!;
+    const where = info.get(unit.id)!;
+    const residential = RESIDENTIAL.has(unit.kind);
+    for (let i = 0; i < counts[h]!; i++) {
+      const id = uuid(r);
+      const roll = r();
+      const stage = roll < 0.93 ? 'FULL' : roll < 0.96 ? 'PROBATIONARY' : roll < 0.97 ? 'DEVELOPMENT_TARGET' : roll < 0.985 ? 'ACTIVIST' : 'APPLICANT';
+      const party = stage === 'FULL' || stage === 'PROBATIONARY';
+      // Age: most community members are retired; branches in workplaces are of working age; the pipeline is young.
+      const age = stage !== 'FULL' ? 19 + Math.floor(r() * 22)
+        : residential && r() < 0.62 ? 60 + Math.floor(Math.pow(r(), 1.4) * 33)
+        : 23 + Math.floor(r() * 37);
+      const birth = Date.UTC(year - age, 0, 1) / DAY - Math.floor(r() * 365) - 1;
+      const bornYear = new Date(birth * DAY).getUTCFullYear();
+      const male = r() < (bornYear < 1970 ? 0.66 : 0.54);
+      const older = bornYear < 1975;
+      const given = male ? (older ? GIVEN.olderMale : GIVEN.youngerMale) : (older ? GIVEN.olderFemale : GIVEN.youngerFemale);
+      const name = weighted(r, SURNAMES) + pick(r, given);
+      const education = weighted(r, EDUCATION_BY_ERA.find(([before]) => bornYear < before)![1]);
+      // Categories (a member may carry several).
+      const categories: string[] = [];
+      if (age >= 60) categories.push('RETIRED');
+      else if (unit.kind === 'FLOATING_MEMBER_BRANCH') categories.push('FLOATING_IN');
+      else if (unit.kind === 'NEW_ORGANISATION_BRANCH' || unit.kind === 'COMMERCIAL_BUILDING_BRANCH') categories.push('NEW_ORGANISATION');
+      else if (unit.kind === 'ENTERPRISE_BRANCH') categories.push('IN_SERVICE');
+      else if (unit.kind === 'JOINT_BRANCH') categories.push(r() < 0.5 ? 'LAID_OFF' : 'NEW_ORGANISATION');
+      else categories.push(weighted(r, WORKING));
+      if (residential && !categories.includes('IN_SERVICE') && !categories.includes('RETIRED') && r() < 0.3) categories.push('SELF_MANAGED');
+      if (age < 60 && r() < 0.03) categories.push('FLOATING_OUT');
+      if (r() < (age >= 60 ? 0.08 : 0.03)) categories.push('HARDSHIP');
+      if (bornYear < 1932 && party) categories.push('ELDERLY');
+      const cats = [...new Set(categories)];
+      // In-service members register in at the community where they live (双报到).
+      let reported: string | null = null;
+      if (cats.includes('IN_SERVICE') && r() < 0.55) {
+        reported = where.community ?? (where.district >= 0 ? pick(r, communitiesByDistrict.get(where.district) ?? [null]) : null);
+      }
+      const flags: string[] = [];
+      if (party) {
+        const f = r();
+        if (f < 0.004) flags.push('LOST_CONTACT');
+        else if (f < 0.007) flags.push('NOMINAL_ATTACHMENT');
+        else if (f < 0.009) flags.push('POCKET_MEMBER');
+        else if (f < 0.011) flags.push('INVISIBLE_MEMBER');
+      }
+      // Pipeline dates: applied → activist (≥ 6 months) → target (≥ 1 year) → admitted → full (1 year).
+      let applied: number | null = null, activist: number | null = null, target: number | null = null, joined: number | null = null, full: number | null = null;
+      if (stage === 'FULL') {
+        const adult = birth + 365 * 18 + 5;
+        joined = adult + Math.floor(r() * Math.max(1, today - 400 - adult));
+        full = joined + 366 + Math.floor(r() * 20);
+        if (full > today) { joined = today - 400; full = today - 30; }
+      } else if (stage === 'PROBATIONARY') {
+        joined = today - 1 - Math.floor(r() * 360);
+      } else {
+        applied = today - (stage === 'APPLICANT' ? Math.floor(r() * 180) : stage === 'ACTIVIST' ? 200 + Math.floor(r() * 200) : 600 + Math.floor(r() * 300));
+        if (stage !== 'APPLICANT') activist = applied + 183 + Math.floor(r() * 20);
+        if (stage === 'DEVELOPMENT_TARGET') target = activist! + 366 + Math.floor(r() * 20);
+      }
+      if (applied === null && joined !== null) {
+        target = joined - 90 - Math.floor(r() * 60);
+        activist = target - 366 - Math.floor(r() * 200);
+        applied = activist - 183 - Math.floor(r() * 300);
+      }
+      // GB 11643 number: district region code, birth date, sequence (odd for men), check character.
+      const birthText = ymd(birth);
+      let number = '';
+      do {
+        const seq = Math.floor(r() * 500) * 2 + (male ? 1 : 0);
+        const first17 = `${region + Math.max(0, where.district)}${birthText.replace(/-/g, '')}${String(seq).padStart(3, '0')}`;
+        number = first17 + idCardCheck(first17);
+      } while (seen.has(number));
+      seen.add(number);
+      yield [
+        id, unit.id, name, male ? 'MALE' : 'FEMALE', birthText, weighted(r, ETHNICITY), education,
+        `1${pick(r, ['39', '38', '37', '58', '86', '88', '33', '77', '35', '52'])}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`,
+        encrypt(number, `${input.tenantId}:${id}`), maskIdCard(number), blindIndex(input.tenantId, number),
+        stage, applied === null ? null : ymd(applied), activist === null ? null : ymd(activist), target === null ? null : ymd(target),
+        joined === null ? null : ymd(joined), full === null ? null : ymd(full), cats, flags, reported,
+      ];
+    }
+  }
+}
+
+export async function seed(input: SeedInput): Promise<void> {
+  const { client, tenantId, units } = input;
+  await client.query('BEGIN');
+  try {
+    await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+    // The path trigger and foreign-key triggers are replaced by the join below (paths straight
+    // from the unit copy); the rows are consistent by construction.
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query('create temp table seed_unit_path (unit_id uuid, parent_id uuid, kind text, name text, path text) on commit drop');
+    await copyRows(client, 'seed_unit_path', ['unit_id', 'parent_id', 'kind', 'name', 'path'],
+      (function* () { for (const u of units) yield [u.id, u.parentId, u.kind, u.name, u.path]; })(), input.progress);
+    // The copy of the tree stands where the organisation stream stands: followers resume after it.
+    await client.query(
+      `insert into members.unit_path (tenant_id, unit_id, parent_id, kind, name, status, path, last_seq)
+       select $1, unit_id, parent_id, kind, name, 'ACTIVE', path::ltree, $2 from seed_unit_path
+       on conflict (tenant_id, unit_id) do update set parent_id = excluded.parent_id, kind = excluded.kind, name = excluded.name,
+         status = excluded.status, path = excluded.path, last_seq = greatest(unit_path.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
+    await client.query(
+      `insert into members.unit_event_cursor (tenant_id, last_seq) values ($1, $2)
+       on conflict (tenant_id) do update set last_seq = greatest(unit_event_cursor.last_seq, excluded.last_seq), updated_at = now()`, [tenantId, input.organisationSeq]);
+    await client.query(
+      `insert into events.subscription (subscriber, topic, tenant_id, last_seq) values ('members', 'organisation', $1, $2)
+       on conflict (subscriber, topic, tenant_id) do update set last_seq = greatest(subscription.last_seq, excluded.last_seq), updated_at = now()`,
+      [tenantId, input.organisationSeq]);
+
+    await client.query(`create temp table seed_member (
+      id uuid, org_unit_id uuid, name text, gender text, birth_date date, ethnicity text, education text, phone text, id_card_cipher text,
+      id_card_masked text, id_card_hash text, stage text, applied_on date, activist_on date, target_on date, joined_on date, full_on date,
+      categories text[], flags text[], reported_in_community uuid) on commit drop`);
+    await copyRows(client, 'seed_member', MEMBER_COLUMNS, generateMembers(input), input.progress);
+    // A load larger than what the table holds builds the secondary indexes once afterwards
+    // instead of maintaining them row by row (a GiST path index takes minutes that way at a
+    // million rows). Inside the transaction: a failure restores them untouched.
+    const existing = Number((await client.query<{ n: string }>(`select reltuples::bigint::text as n from pg_class where oid = 'members.member'::regclass`)).rows[0]!.n);
+    const rebuild = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing)
+      ? (await client.query<{ name: string; def: string }>(
+        `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i
+          where i.indrelid = 'members.member'::regclass and not i.indisprimary and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`)).rows
+      : [];
+    for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
+    await client.query(
+      `insert into members.member (tenant_id, ${MEMBER_COLUMNS.join(', ')}, org_path, created_at, updated_at)
+       select $1, ${MEMBER_COLUMNS.map((c) => `m.${c}`).join(', ')}, u.path, $2, $2
+         from seed_member m join members.unit_path u on u.tenant_id = $1 and u.unit_id = m.org_unit_id`, [tenantId, input.now.toISOString()]);
+    if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
+    for (const ix of rebuild) await client.query(ix.def);
+    // The current stage's step, as a registry that was migrated in would record it.
+    await client.query(
+      `insert into members.recruitment_step (tenant_id, member_id, to_stage, effective_on, note, recorded_by, recorded_at)
+       select $1, id, stage, coalesce(full_on, joined_on, target_on, activist_on, applied_on), '批量导入', 'seed', $2 from seed_member`,
+      [tenantId, input.now.toISOString()]);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK');
+    throw e;
+  }
+  await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step');
+}

@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@trellis/platform';
-import { AGE_BAND_SQL, birthRange, localDate, type AgeBand } from './domain/age.ts';
+import { birthRange, localDate, type AgeBand } from './domain/age.ts';
+import { loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
 import type { Stage } from './domain/recruitment.ts';
 
 /** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
@@ -16,7 +17,6 @@ export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::tex
   m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text`;
 
 export interface StepRow { member_id: string; from_stage: string | null; to_stage: string; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
-export interface StatRow { root_id: string; dim: 'stage' | 'category' | 'ageBand' | 'education' | 'flag'; key: string; count: number }
 
 export interface PageArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
 export interface Page { rows: (MemberRow & { root_id: string })[]; hasNextPage: boolean }
@@ -100,22 +100,11 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
       }
       return keys.map((k) => results.get(`${k.unitId}|${JSON.stringify(k.args)}`)!);
     }, { cacheKeyFn: (k) => `${k.unitId}|${JSON.stringify(k.args)}` }),
-    statistics: groupLoader(
-      (unitIds: readonly string[]) => em.execute<StatRow[]>(
-        `with t as (select ?::date as today),
-              roots as (select up.unit_id, up.path from members.unit_path up where up.unit_id = any(?::uuid[])),
-              sub as materialized (select r.unit_id as root_id, m.stage, m.categories, m.flags, m.education, m.birth_date
-                                     from roots r join members.member m on m.org_path <@ r.path),
-              party as (select * from sub where stage in ('PROBATIONARY', 'FULL'))
-         select root_id::text, 'stage' as dim, stage as key, count(*)::int as count from sub group by root_id, stage
-         union all select root_id::text, 'category', c, count(*)::int from party cross join unnest(party.categories) as c group by root_id, c
-         union all select root_id::text, 'flag', f, count(*)::int from party cross join unnest(party.flags) as f group by root_id, f
-         union all select root_id::text, 'education', education, count(*)::int from party group by root_id, education
-         union all select m.root_id::text, 'ageBand', ${AGE_BAND_SQL}, count(*)::int from party m cross join t group by 1, 3`,
-        [today(), sqlArray(unitIds.filter(isUuid))],
-      ),
-      (r) => r.root_id,
-    ),
+    /** Statistics of many subtrees in one statement, from the maintained summaries. */
+    statistics: new DataLoader<string, SubtreeStatistics>(async (unitIds) => {
+      const got = await loadStatistics(em, unitIds, today());
+      return unitIds.map((u) => got.get(u)!);
+    }),
     /**
      * Records unmasked personal-data reads before they are returned. The request's own
      * transaction is read-only for queries, so the audit is written in its own short transaction

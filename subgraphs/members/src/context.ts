@@ -10,4 +10,8 @@ export function afterWrite(ctx: Context): void {
   ctx.loaders.history.clearAll();
   ctx.loaders.page.clearAll();
   ctx.loaders.statistics.clearAll();
+  ctx.loaders.duesAccount.clearAll();
+  ctx.loaders.duesPayments.clearAll();
+  ctx.loaders.points.clearAll();
+  ctx.loaders.settings.clearAll();
 }

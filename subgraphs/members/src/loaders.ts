@@ -4,6 +4,7 @@ import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@tr
 import { birthRange, localDate, type AgeBand } from './domain/age.ts';
 import { loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
 import type { Stage } from './domain/recruitment.ts';
+import { readSettings, type SettingsRow } from './domain/points.ts';
 
 /** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
 export interface MemberRow {
@@ -17,6 +18,13 @@ export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::tex
   m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text`;
 
 export interface StepRow { member_id: string; from_stage: string | null; to_stage: string; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
+
+export interface DuesAccountRow { member_id: string; basis: string; monthly_income: number | null; monthly_amount: number; from_month: string }
+export interface DuesPaymentRow { member_id: string; month: string; amount: number; paid_on: string; recorded_by: string }
+export interface PointEventRow {
+  id: string; member_id: string; year: number; kind: string; rule: string; points: number; requested: number; occurred_on: string;
+  source: string | null; note: string | null; recorded_by: string; key: string;
+}
 
 export interface PageArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
 export interface Page { rows: (MemberRow & { root_id: string })[]; hasNextPage: boolean }
@@ -104,6 +112,39 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
     statistics: new DataLoader<string, SubtreeStatistics>(async (unitIds) => {
       const got = await loadStatistics(em, unitIds, today());
       return unitIds.map((u) => got.get(u)!);
+    }),
+    /** Dues accounts by member id. */
+    duesAccount: byIdLoader(
+      (ids) => em.execute<DuesAccountRow[]>(
+        `select member_id::text, basis, monthly_income::float8 as monthly_income, monthly_amount::float8 as monthly_amount, to_char(from_month, 'YYYY-MM') as from_month
+           from members.dues_account where member_id = any(?::uuid[])`, [sqlArray(ids.filter(isUuid))]),
+      (a) => a.member_id,
+    ),
+    /** Every dues payment of many members, oldest month first. */
+    duesPayments: groupLoader(
+      (ids: readonly string[]) => em.execute<DuesPaymentRow[]>(
+        `select member_id::text, to_char(month, 'YYYY-MM') as month, amount::float8 as amount, paid_on::text, recorded_by
+           from members.dues_payment where member_id = any(?::uuid[]) order by month`, [sqlArray(ids.filter(isUuid))]),
+      (p) => p.member_id,
+    ),
+    /** Point events of many (member, year) pairs in one statement. */
+    points: groupLoader(
+      (keys: readonly string[]) => {
+        const pairs = keys.map((k) => k.split('|') as [string, string]).filter(([m]) => isUuid(m));
+        return em.execute<PointEventRow[]>(
+          `select e.id::text, e.member_id::text, e.year, e.kind, e.rule, e.points, e.requested, e.occurred_on::text, e.source, e.note, e.recorded_by,
+                  e.member_id::text || '|' || e.year as key
+             from unnest(?::uuid[], ?::int[]) as k(member_id, year)
+             join members.point_event e on e.member_id = k.member_id and e.year = k.year
+            order by e.occurred_on, e.recorded_at`,
+          [sqlArray(pairs.map((p) => p[0])), sqlArray(pairs.map((p) => p[1]))]);
+      },
+      (e) => e.key,
+    ),
+    /** The tenant's ledger settings row (undefined: defaults). */
+    settings: new DataLoader<'tenant', SettingsRow | undefined>(async (keys) => {
+      const row = await readSettings(em);
+      return keys.map(() => row);
     }),
     /**
      * Records unmasked personal-data reads before they are returned. The request's own

@@ -77,3 +77,11 @@ export function collectionRate(from: ReadonlyMap<string, number>, paid: Readonly
   for (const [month, n] of paid) if (month.startsWith(year) && month <= current) got += n;
   return Math.min(1, got / due);
 }
+
+/** The tenant's dues brackets, defaults where it has set none. */
+export function duesBrackets(row: { dues_brackets: unknown; retiree_brackets: unknown } | undefined): { employed: Bracket[]; retired: Bracket[] } {
+  return {
+    employed: (row?.dues_brackets as Bracket[] | null) ?? [...DEFAULT_EMPLOYED_BRACKETS],
+    retired: (row?.retiree_brackets as Bracket[] | null) ?? [...DEFAULT_RETIREE_BRACKETS],
+  };
+}

@@ -116,6 +116,8 @@ CREATE TABLE point_event (
 );
 CREATE INDEX point_event_member ON point_event (tenant_id, member_id, year, occurred_on);
 CREATE UNIQUE INDEX point_event_source ON point_event (tenant_id, source) WHERE source IS NOT NULL;
+-- One baseline per member and year, however many writers start the year at once.
+CREATE UNIQUE INDEX point_event_baseline ON point_event (tenant_id, member_id, year) WHERE rule = 'BASELINE';
 ALTER TABLE point_event ENABLE ROW LEVEL SECURITY;
 ALTER TABLE point_event FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_scope ON point_event

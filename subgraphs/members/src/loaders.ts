@@ -5,6 +5,7 @@ import { birthRange, localDate, type AgeBand } from './domain/age.ts';
 import { loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
 import type { Stage } from './domain/recruitment.ts';
 import { readSettings, type SettingsRow } from './domain/points.ts';
+import type { DuesBasis } from './domain/dues.ts';
 
 /** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
 export interface MemberRow {
@@ -17,9 +18,9 @@ export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::tex
   m.education, m.phone, m.id_card_cipher, m.id_card_masked, m.stage, m.applied_on::text, m.activist_on::text, m.target_on::text,
   m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text`;
 
-export interface StepRow { member_id: string; from_stage: string | null; to_stage: string; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
+export interface StepRow { member_id: string; from_stage: Stage | null; to_stage: Stage; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
 
-export interface DuesAccountRow { member_id: string; basis: string; monthly_income: number | null; monthly_amount: number; from_month: string }
+export interface DuesAccountRow { member_id: string; basis: DuesBasis; monthly_income: number | null; monthly_amount: number; from_month: string }
 export interface DuesPaymentRow { member_id: string; month: string; amount: number; paid_on: string; recorded_by: string }
 export interface PointEventRow {
   id: string; member_id: string; year: number; kind: string; rule: string; points: number; requested: number; occurred_on: string;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sqlCounter } from '@trellis/platform';
 import { codes, gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
 import { NOW, createMember, idCard } from './helpers.ts';
@@ -87,5 +88,27 @@ describe('dues (党费)', () => {
     await t.db.query('update members.member set org_unit_id = $1 where id = $2', [t.unit('huangshi', OTHER), member]);
     expect(await rate(t.unit('huangshi', GRID))).toBeNull();
     expect(await rate(t.unit('huangshi', OTHER))).toBe(1);
+  });
+
+  it('a page of 100 members with their organisations and ledgers costs the same number of SQL statements as a page of 10', async () => {
+    // Ledgers for many members of the district, so the page really carries dues and points.
+    await t.db.query(`insert into members.dues_account (tenant_id, member_id, org_path, monthly_income, monthly_amount, from_month, basis, updated_by)
+      select tenant_id, id, org_path, 4000, 40, '2026-01-01', 'EMPLOYED', 'test' from members.member where tenant_id = $1 and stage in ('PROBATIONARY', 'FULL') on conflict do nothing`, [t.tenants.huangshi!.id]);
+    await t.db.query(`insert into members.point_event (tenant_id, member_id, org_path, year, kind, rule, points, requested, occurred_on, recorded_by)
+      select tenant_id, id, org_path, 2026, 'BASE', 'BASELINE', 70, 70, '2026-01-01', 'test' from members.member where tenant_id = $1 on conflict do nothing`, [t.tenants.huangshi!.id]);
+    const query = `query($id: ID!, $first: Int!) { orgUnit(id: $id) { members(first: $first, status: FULL) { edges { node { id name
+      organisation { id name } dues { monthlyAmount arrearsMonths collectionRate payments { month } } points { balance events { rule points } } } } }
+      memberStatistics { total duesCollectionRate } } }`;
+    const statementsFor = async (first: number) => {
+      const before = sqlCounter.total;
+      const r = await gql<{ orgUnit: { members: { edges: { node: { dues: { monthlyAmount: number } | null; points: { balance: number } } }[] } } }>(t.url, city, query, { id: t.unit('huangshi', '中共黄石市委'), first });
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.orgUnit.members.edges).toHaveLength(first);
+      expect(r.data!.orgUnit.members.edges.every((e) => e.node.dues !== null && e.node.points.balance >= 70)).toBe(true);
+      return sqlCounter.total - before;
+    };
+    const ten = await statementsFor(10);
+    expect(await statementsFor(100)).toBe(ten);
+    expect(ten).toBeLessThan(30);
   });
 });

@@ -2,16 +2,17 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { sqlArray, isUuid } from '@trellis/platform';
 import { AGE_BANDS, AGE_BAND_SQL, ageBandOf, ageOn, type AgeBand } from './age.ts';
 import { collectionRate } from './dues.ts';
+import type { Education, MemberCategory, MemberFlag, RecruitmentStage } from '../generated/resolvers.ts';
 
 /** One summary row as the rollup query returns it. */
 export interface RollupRow { root_id: string; dim: string; key: string; count: number }
 
 /** Statistics of one subtree, as MemberStatistics presents them. */
 export interface SubtreeStatistics {
-  stages: Map<string, number>;
-  categories: Map<string, number>;
-  flags: Map<string, number>;
-  education: Map<string, number>;
+  stages: Map<RecruitmentStage, number>;
+  categories: Map<MemberCategory, number>;
+  flags: Map<MemberFlag, number>;
+  education: Map<Education, number>;
   ageBands: Map<AgeBand, number>;
   inServiceReportedIn: number;
   duesCollectionRate: number | null;
@@ -75,10 +76,10 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
     const d = dues.get(r.root_id) ?? { from: new Map(), paid: new Map() };
     dues.set(r.root_id, d);
     switch (r.dim) {
-      case 'stage': add(s.stages, r.key, r.count); break;
-      case 'category': add(s.categories, r.key, r.count); break;
-      case 'flag': add(s.flags, r.key, r.count); break;
-      case 'education': add(s.education, r.key, r.count); break;
+      case 'stage': add(s.stages, r.key as RecruitmentStage, r.count); break;
+      case 'category': add(s.categories, r.key as MemberCategory, r.count); break;
+      case 'flag': add(s.flags, r.key as MemberFlag, r.count); break;
+      case 'education': add(s.education, r.key as Education, r.count); break;
       case 'birthMonth': add(s.ageBands, ageBandOf(ageOn(`${r.key}-01`, today)), r.count); break;
       case 'ageBand': add(s.ageBands, r.key as AgeBand, r.count); break;
       case 'reportedIn': s.inServiceReportedIn = r.count; break;

@@ -1,4 +1,5 @@
 import { scalarResolvers } from '@trellis/platform';
+import type { Resolvers } from '../generated/resolvers.ts';
 import { memberResolvers, queryResolvers, recruitmentStepResolvers } from './member.ts';
 import { mutationResolvers } from './mutation.ts';
 import { orgUnitResolvers } from './orgUnit.ts';
@@ -6,7 +7,7 @@ import { duesMemberResolvers, duesMutationResolvers, duesPaymentResolvers, membe
 import { memberPointsResolvers, pointEventResolvers, pointsMemberResolvers, pointsMutationResolvers, pointsQueryResolvers } from './points.ts';
 import { importMutationResolvers } from './import.ts';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Date: scalarResolvers.Date,
   DateTime: scalarResolvers.DateTime,
   Query: { ...queryResolvers, ...pointsQueryResolvers },

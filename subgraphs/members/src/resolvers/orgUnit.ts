@@ -4,12 +4,12 @@ import type { AgeBand } from '../domain/age.ts';
 import type { Stage } from '../domain/recruitment.ts';
 import { encodeCursor } from '../loaders.ts';
 
-interface UnitRef { id: string }
+export interface UnitRef { id: string }
 interface MembersArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
 
 /** Non-zero counts in a stable order (by key). */
-const counts = (m: ReadonlyMap<string, number>, name: string) =>
-  [...m].filter(([, n]) => n !== 0).sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => ({ [name]: key, count: n }));
+const counts = <N extends string, K extends string>(m: ReadonlyMap<K, number>, name: N) =>
+  [...m].filter(([, n]) => n !== 0).sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => ({ [name]: key, count: n }) as { [P in N]: K } & { count: number });
 
 /** The members subgraph's fields on organisation units (the organisation subgraph owns the rest). */
 export const orgUnitResolvers = {
@@ -26,7 +26,7 @@ export const orgUnitResolvers = {
   async memberStatistics(u: UnitRef, _: unknown, ctx: Context) {
     requireScope(ctx.principal, 'members:read');
     const s = await ctx.loaders.statistics.load(u.id);
-    const stage = (k: string) => s.stages.get(k) ?? 0;
+    const stage = (k: 'PROBATIONARY' | 'FULL') => s.stages.get(k) ?? 0;
     return {
       total: stage('PROBATIONARY') + stage('FULL'),
       probationary: stage('PROBATIONARY'),

@@ -4,6 +4,7 @@ import { localDate } from '../domain/age.ts';
 import { checkBrackets, duesBrackets, type Bracket } from '../domain/dues.ts';
 import { checkRules, isExempt, pointSettings, recordPoints, type PointRule } from '../domain/points.ts';
 import type { MemberRow, PointEventRow } from '../loaders.ts';
+import type { MemberCategory } from '../generated/resolvers.ts';
 
 /** What MemberPoints resolves from. */
 export interface PointsView { year: number; events: PointEventRow[]; exempt: boolean }
@@ -11,7 +12,7 @@ export interface PointsView { year: number; events: PointEventRow[]; exempt: boo
 interface EventInput { rule: string; points: number; occurredOn: Date | string; note?: string | null }
 interface SettingsInput {
   employedDuesBrackets?: Bracket[] | null; retireeDuesBrackets?: Bracket[] | null; pointsBaseline?: number | null;
-  pointRules?: PointRule[] | null; pointsExemptCategories?: string[] | null;
+  pointRules?: (Omit<PointRule, 'yearlyCap'> & { yearlyCap?: number | null })[] | null; pointsExemptCategories?: string[] | null;
 }
 
 const day = (v: Date | string): string => (v instanceof Date ? v.toISOString().slice(0, 10) : v);
@@ -25,7 +26,7 @@ async function settingsView(ctx: Context) {
     retireeDuesBrackets: dues.retired,
     pointsBaseline: points.baseline,
     pointRules: points.rules.map((r) => ({ ...r, yearlyCap: r.yearlyCap ?? null })),
-    pointsExemptCategories: points.exempt,
+    pointsExemptCategories: points.exempt as MemberCategory[],
   };
 }
 

@@ -38,6 +38,9 @@ function rng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+/** Each tenant's own stream of the seed, so tenants seeded with one seed never share ids. */
+const tenantSeed = (seed: number, tenantId: string) => (seed ^ Number.parseInt(tenantId.replace(/-/g, '').slice(0, 8), 16)) >>> 0;
+
 /** A version-4-shaped UUID from the generator, so ids repeat with the seed. */
 function uuidFrom(next: () => number): string {
   const h = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
@@ -108,7 +111,7 @@ async function copyRows(client: pg.Client, table: string, rows: (string | number
 
 export async function seed(input: SeedInput): Promise<void> {
   const { client, tenantId, now } = input;
-  const plan = planCampaign(input.units, input.seed);
+  const plan = planCampaign(input.units, tenantSeed(input.seed, input.tenantId));
   const at = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
   const root = input.units.find((u) => u.parentId === null);
   if (!root) throw new Error('The tenant tree has no root unit.');

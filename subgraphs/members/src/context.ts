@@ -12,4 +12,8 @@ export function afterWrite(ctx: Context): void {
   ctx.loaders.page.clearAll();
   ctx.loaders.statistics.clearAll();
   clearProcessLoaders(ctx.loaders);
+  ctx.loaders.duesAccount.clearAll();
+  ctx.loaders.duesPayments.clearAll();
+  ctx.loaders.points.clearAll();
+  ctx.loaders.ledgerSettings.clearAll();
 }

@@ -3,6 +3,7 @@ import { entities } from './entities.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { unitPathSubscription } from './unitPath.ts';
+import { servicePointsSubscription } from './domain/points.ts';
 
 export const { sdl, typeDefs } = loadSchema(new URL('./schema.graphql', import.meta.url));
 export const migrationsDir = new URL('./migrations', import.meta.url).pathname;
@@ -15,7 +16,8 @@ export const membersSubgraph: SubgraphDefinition<Loaders> = {
   entities,
   createLoaders: (em, principal, now) => createLoaders(em, principal, now),
   // The unit-path copy follows the organisation topic of the event stream.
-  subscriptions: [unitPathSubscription as unknown as Subscription],
+  // Well-rated services earn volunteers bonus points (services topic).
+  subscriptions: [unitPathSubscription as unknown as Subscription, servicePointsSubscription as unknown as Subscription],
 };
 
 export { applyUnitChanged, unitPathSubscription, ORGANISATION_TOPIC, UNIT_CHANGED, type UnitChangedEvent, type EventTarget } from './unitPath.ts';

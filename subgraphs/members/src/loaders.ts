@@ -1,9 +1,12 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@trellis/platform';
-import { AGE_BAND_SQL, birthRange, localDate, type AgeBand } from './domain/age.ts';
+import { birthRange, localDate, type AgeBand } from './domain/age.ts';
+import { loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
 import type { Stage } from './domain/recruitment.ts';
 import { createProcessLoaders } from './processLoaders.ts';
+import { readSettings, type SettingsRow } from './domain/points.ts';
+import type { DuesBasis } from './domain/dues.ts';
 
 /** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
 export interface MemberRow {
@@ -17,8 +20,14 @@ export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::tex
   m.education, m.phone, m.id_card_cipher, m.id_card_masked, m.stage, m.applied_on::text, m.activist_on::text, m.target_on::text,
   m.joined_on::text, m.full_on::text, m.categories, m.flags, m.reported_in_community::text, m.membership_status`;
 
-export interface StepRow { member_id: string; from_stage: string | null; to_stage: string; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
-export interface StatRow { root_id: string; dim: 'stage' | 'category' | 'ageBand' | 'education' | 'flag'; key: string; count: number }
+export interface StepRow { member_id: string; from_stage: Stage | null; to_stage: Stage; effective_on: string; approved_by: string | null; note: string | null; recorded_by: string; recorded_at: Date }
+
+export interface DuesAccountRow { member_id: string; basis: DuesBasis; monthly_income: number | null; monthly_amount: number; from_month: string }
+export interface DuesPaymentRow { member_id: string; month: string; amount: number; paid_on: string; recorded_by: string }
+export interface PointEventRow {
+  id: string; member_id: string; year: number; kind: string; rule: string; points: number; requested: number; occurred_on: string;
+  source: string | null; note: string | null; recorded_by: string; key: string;
+}
 
 export interface PageArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
 export interface Page { rows: (MemberRow & { root_id: string })[]; hasNextPage: boolean }
@@ -103,22 +112,44 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
       }
       return keys.map((k) => results.get(`${k.unitId}|${JSON.stringify(k.args)}`)!);
     }, { cacheKeyFn: (k) => `${k.unitId}|${JSON.stringify(k.args)}` }),
-    statistics: groupLoader(
-      (unitIds: readonly string[]) => em.execute<StatRow[]>(
-        `with t as (select ?::date as today),
-              roots as (select up.unit_id, up.path from members.unit_path up where up.unit_id = any(?::uuid[])),
-              sub as materialized (select r.unit_id as root_id, m.stage, m.categories, m.flags, m.education, m.birth_date
-                                     from roots r join members.member m on m.org_path <@ r.path and m.membership_status = 'ACTIVE'),
-              party as (select * from sub where stage in ('PROBATIONARY', 'FULL'))
-         select root_id::text, 'stage' as dim, stage as key, count(*)::int as count from sub group by root_id, stage
-         union all select root_id::text, 'category', c, count(*)::int from party cross join unnest(party.categories) as c group by root_id, c
-         union all select root_id::text, 'flag', f, count(*)::int from party cross join unnest(party.flags) as f group by root_id, f
-         union all select root_id::text, 'education', education, count(*)::int from party group by root_id, education
-         union all select m.root_id::text, 'ageBand', ${AGE_BAND_SQL}, count(*)::int from party m cross join t group by 1, 3`,
-        [today(), sqlArray(unitIds.filter(isUuid))],
-      ),
-      (r) => r.root_id,
+    /** Statistics of many subtrees in one statement, from the maintained summaries. */
+    statistics: new DataLoader<string, SubtreeStatistics>(async (unitIds) => {
+      const got = await loadStatistics(em, unitIds, today());
+      return unitIds.map((u) => got.get(u)!);
+    }),
+    /** Dues accounts by member id. */
+    duesAccount: byIdLoader(
+      (ids) => em.execute<DuesAccountRow[]>(
+        `select member_id::text, basis, monthly_income::float8 as monthly_income, monthly_amount::float8 as monthly_amount, to_char(from_month, 'YYYY-MM') as from_month
+           from members.dues_account where member_id = any(?::uuid[])`, [sqlArray(ids.filter(isUuid))]),
+      (a) => a.member_id,
     ),
+    /** Every dues payment of many members, oldest month first. */
+    duesPayments: groupLoader(
+      (ids: readonly string[]) => em.execute<DuesPaymentRow[]>(
+        `select member_id::text, to_char(month, 'YYYY-MM') as month, amount::float8 as amount, paid_on::text, recorded_by
+           from members.dues_payment where member_id = any(?::uuid[]) order by month`, [sqlArray(ids.filter(isUuid))]),
+      (p) => p.member_id,
+    ),
+    /** Point events of many (member, year) pairs in one statement. */
+    points: groupLoader(
+      (keys: readonly string[]) => {
+        const pairs = keys.map((k) => k.split('|') as [string, string]).filter(([m]) => isUuid(m));
+        return em.execute<PointEventRow[]>(
+          `select e.id::text, e.member_id::text, e.year, e.kind, e.rule, e.points, e.requested, e.occurred_on::text, e.source, e.note, e.recorded_by,
+                  e.member_id::text || '|' || e.year as key
+             from unnest(?::uuid[], ?::int[]) as k(member_id, year)
+             join members.point_event e on e.member_id = k.member_id and e.year = k.year
+            order by e.occurred_on, e.recorded_at`,
+          [sqlArray(pairs.map((p) => p[0])), sqlArray(pairs.map((p) => p[1]))]);
+      },
+      (e) => e.key,
+    ),
+    /** The tenant's ledger settings row (undefined: defaults). */
+    ledgerSettings: new DataLoader<'tenant', SettingsRow | undefined>(async (keys) => {
+      const row = await readSettings(em);
+      return keys.map(() => row);
+    }),
     /**
      * Records unmasked personal-data reads before they are returned. The request's own
      * transaction is read-only for queries, so the audit is written in its own short transaction

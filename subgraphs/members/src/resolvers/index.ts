@@ -1,4 +1,5 @@
 import { scalarResolvers } from '@trellis/platform';
+import type { Resolvers } from '../generated/resolvers.ts';
 import { memberResolvers, queryResolvers, recruitmentStepResolvers } from './member.ts';
 import { mutationResolvers } from './mutation.ts';
 import { orgUnitResolvers } from './orgUnit.ts';
@@ -6,13 +7,16 @@ import { incomingTransferResolvers, transferMutations, transferQueries, transfer
 import { activityRecordResolvers, annualEvaluationResolvers, inServiceMutations, inServiceQueries, inServiceReportResolvers, quarterlyFeedbackResolvers } from './inService.ts';
 import { memberCardsResolvers, memberProcessResolvers, postClaimResolvers, postMutations, postQueries } from './posts.ts';
 import { processStepResolvers } from './processHelpers.ts';
+import { duesMemberResolvers, duesMutationResolvers, duesPaymentResolvers, memberDuesResolvers } from './dues.ts';
+import { memberPointsResolvers, pointEventResolvers, pointsMemberResolvers, pointsMutationResolvers, pointsQueryResolvers } from './points.ts';
+import { importMutationResolvers } from './import.ts';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Date: scalarResolvers.Date,
   DateTime: scalarResolvers.DateTime,
-  Query: { ...queryResolvers, ...transferQueries, ...inServiceQueries, ...postQueries },
-  Mutation: { ...mutationResolvers, ...transferMutations, ...inServiceMutations, ...postMutations },
-  Member: { ...memberResolvers, ...memberProcessResolvers },
+  Query: { ...queryResolvers, ...transferQueries, ...inServiceQueries, ...postQueries, ...pointsQueryResolvers },
+  Mutation: { ...mutationResolvers, ...transferMutations, ...inServiceMutations, ...postMutations, ...duesMutationResolvers, ...pointsMutationResolvers, ...importMutationResolvers },
+  Member: { ...memberResolvers, ...memberProcessResolvers, ...duesMemberResolvers, ...pointsMemberResolvers },
   RecruitmentStep: recruitmentStepResolvers,
   OrgUnit: orgUnitResolvers,
   // Member processes: transfers, in-service reporting, posts and the four cards.
@@ -25,4 +29,9 @@ export const resolvers = {
   QuarterlyFeedback: quarterlyFeedbackResolvers,
   AnnualEvaluation: annualEvaluationResolvers,
   MemberCards: memberCardsResolvers,
+  // Ledgers: dues and points.
+  MemberDues: memberDuesResolvers,
+  DuesPayment: duesPaymentResolvers,
+  MemberPoints: memberPointsResolvers,
+  PointEvent: pointEventResolvers,
 };

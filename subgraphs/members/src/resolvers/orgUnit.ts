@@ -2,13 +2,14 @@ import { requireScope } from '@trellis/platform';
 import type { Context } from '../context.ts';
 import type { AgeBand } from '../domain/age.ts';
 import type { Stage } from '../domain/recruitment.ts';
-import { encodeCursor, type StatRow } from '../loaders.ts';
+import { encodeCursor } from '../loaders.ts';
 
-interface UnitRef { id: string }
+export interface UnitRef { id: string }
 interface MembersArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
 
-const count = (rows: StatRow[], dim: StatRow['dim'], name: string) =>
-  rows.filter((r) => r.dim === dim).sort((a, b) => a.key.localeCompare(b.key)).map((r) => ({ [name]: r.key, count: r.count }));
+/** Non-zero counts in a stable order (by key). */
+const counts = <N extends string, K extends string>(m: ReadonlyMap<K, number>, name: N) =>
+  [...m].filter(([, n]) => n !== 0).sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => ({ [name]: key, count: n }) as { [P in N]: K } & { count: number });
 
 /** The members subgraph's fields on organisation units (the organisation subgraph owns the rest). */
 export const orgUnitResolvers = {
@@ -24,17 +25,19 @@ export const orgUnitResolvers = {
   },
   async memberStatistics(u: UnitRef, _: unknown, ctx: Context) {
     requireScope(ctx.principal, 'members:read');
-    const rows = await ctx.loaders.statistics.load(u.id);
-    const stage = (s: string) => rows.find((r) => r.dim === 'stage' && r.key === s)?.count ?? 0;
+    const s = await ctx.loaders.statistics.load(u.id);
+    const stage = (k: 'PROBATIONARY' | 'FULL') => s.stages.get(k) ?? 0;
     return {
       total: stage('PROBATIONARY') + stage('FULL'),
       probationary: stage('PROBATIONARY'),
       full: stage('FULL'),
-      byStage: count(rows, 'stage', 'stage'),
-      byCategory: count(rows, 'category', 'category'),
-      byAgeBand: count(rows, 'ageBand', 'ageBand'),
-      byEducation: count(rows, 'education', 'education'),
-      byFlag: count(rows, 'flag', 'flag'),
+      byStage: counts(s.stages, 'stage'),
+      byCategory: counts(s.categories, 'category'),
+      byAgeBand: counts(s.ageBands, 'ageBand'),
+      byEducation: counts(s.education, 'education'),
+      byFlag: counts(s.flags, 'flag'),
+      inServiceReportedIn: s.inServiceReportedIn,
+      duesCollectionRate: s.duesCollectionRate,
     };
   },
 };

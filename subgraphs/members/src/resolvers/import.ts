@@ -1,0 +1,61 @@
+import { badInput, conflict, requireScope, sqlArray } from '@trellis/platform';
+import { afterWrite, type Context } from '../context.ts';
+import { localDate } from '../domain/age.ts';
+import { INSERT_FROM_STAGING, STAGING_COLUMNS, STAGING_DDL, checkSheet, decide, readSheet, report, stagingValues, type ImportFormat, type ImportMode } from '../import/importMembers.ts';
+import type { UnitName } from '../import/validate.ts';
+
+interface ImportInput { format: ImportFormat; content: string; base64?: boolean | null; mode: ImportMode; dryRun?: boolean | null }
+
+/** Files larger than this go through the script (importMembersFile), not one GraphQL request. */
+const MAX_CONTENT = 40 * 1024 * 1024;
+
+/** An array literal whose null elements are SQL nulls (sqlArray quotes every element). */
+const pgArray = (values: (string | null)[]) => `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+
+const isUniqueViolation = (e: unknown) => {
+  for (let cur = e as { code?: string; cause?: unknown } | undefined, i = 0; cur && i < 5; cur = cur.cause as typeof cur, i++) if (cur.code === '23505') return true;
+  return false;
+};
+
+export const importMutationResolvers = {
+  async importMembers(_: unknown, { input }: { input: ImportInput }, ctx: Context) {
+    requireScope(ctx.principal, 'members:write');
+    if (input.content.length > MAX_CONTENT) throw badInput('The file is larger than 40 MB; split it or use the import script.', 'input.content');
+    let sheet;
+    try {
+      sheet = await readSheet(input.format, input.content, input.base64 ?? false);
+    } catch (e) {
+      throw badInput(`The file cannot be read as ${input.format}: ${(e as Error).message}`, 'input.content');
+    }
+    const tenantId = ctx.principal.tenantId;
+    const today = localDate(ctx.now());
+    const units = await ctx.em.execute<UnitName[]>('select unit_id::text, parent_id::text, name, platform.in_scope(path) as in_scope from members.unit_path');
+    const checked = checkSheet(sheet, units, tenantId, today, () => new Set());
+    // Duplicates already registered (one statement for the whole file).
+    const known = new Set((await ctx.em.execute<{ h: string }[]>('select id_card_hash as h from members.member where id_card_hash = any(?::text[])', [sqlArray(checked.rows.map((r) => r.hash))])).map((r) => r.h));
+    const { rows, problems } = known.size ? checkSheet(sheet, units, tenantId, today, (hs) => new Set(hs.filter((h) => known.has(h)))) : checked;
+    const commit = decide(input.mode, input.dryRun ?? false, rows.length, problems);
+    if (commit) {
+      await ctx.em.execute(STAGING_DDL);
+      const values = rows.map((r) => stagingValues(r, tenantId));
+      const cols = STAGING_COLUMNS.map((_c, i) => pgArray(values.map((v) => v[i] ?? null)));
+      // One statement fills the staging table from column arrays.
+      await ctx.em.execute(
+        `insert into member_import (${STAGING_COLUMNS.join(', ')})
+         select id::uuid, org_unit_id::uuid, name, gender, birth_date::date, ethnicity, education, phone, id_card_cipher, id_card_masked, id_card_hash,
+                stage, joined_on::date, categories::text[]
+           from unnest(${STAGING_COLUMNS.map(() => '?::text[]').join(', ')}) as s(${STAGING_COLUMNS.join(', ')})`,
+        cols,
+      );
+      try {
+        await ctx.em.execute(INSERT_FROM_STAGING[0]!);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw conflict('Some ID card numbers are already registered in this tenant outside what you may see; nothing was imported.');
+        throw e;
+      }
+      await ctx.em.execute(INSERT_FROM_STAGING[1]!.replace('$1', '?').replace('$2', '?'), [today, ctx.principal.sub]);
+      afterWrite(ctx);
+    }
+    return report(sheet.rows.length, rows.length, problems, commit);
+  },
+};

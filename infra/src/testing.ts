@@ -3,6 +3,7 @@ import { createTestDatabase, testInternalKeys, type TestDatabase } from '@trelli
 import { startStack, type RunningStack } from './stack.ts';
 import { loadDemo, type LoadedTenant } from './demo/load.ts';
 import { loadMembersDemo } from './demo/members.ts';
+import { loadServicesDemo } from './demo/services.ts';
 
 const tokens = { issuer: 'trellis-test', audience: 'trellis' };
 
@@ -25,6 +26,7 @@ export async function startTestStack(opts: { clock?: () => Date; deduplicateInbo
   const db = await createTestDatabase();
   const loaded = await loadDemo(db.adminUrl);
   await loadMembersDemo(db.adminUrl, loaded, opts.clock ? opts.clock().toISOString().slice(0, 10) : undefined);
+  await loadServicesDemo(db.adminUrl, loaded, opts.clock ? opts.clock() : undefined);
   const tenants = Object.fromEntries(loaded.map((t) => [t.slug, t]));
   const stack = await startStack({
     adminUrl: db.adminUrl,

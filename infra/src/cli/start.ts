@@ -7,6 +7,7 @@ import { devDatabase, devInternalKeys } from '../devdb.ts';
 import { prepareDatabase } from '../database.ts';
 import { loadDemo } from '../demo/load.ts';
 import { loadMembersDemo } from '../demo/members.ts';
+import { loadServicesDemo } from '../demo/services.ts';
 import { subgraphModules } from '../subgraphs.ts';
 
 /**
@@ -42,6 +43,8 @@ try {
     const loaded = await loadDemo(db.adminUrl);
     const members = await loadMembersDemo(db.adminUrl, loaded);
     say(`loaded demo members: ${Object.entries(members).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const services = await loadServicesDemo(db.adminUrl, loaded);
+    say(`loaded demo service orders and wishes: ${Object.entries(services).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     say(`loaded demo tenants: ${loaded.map((t) => `${t.slug} (${t.unitIds.size} units)`).join(', ')}`);
   }
   const keys = env.INTERNAL_JWT_PRIVATE_KEY && env.INTERNAL_JWT_PUBLIC_KEY

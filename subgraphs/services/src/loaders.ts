@@ -16,7 +16,7 @@ export interface OrderRow {
 }
 export const ORDER_COLUMNS = `o.id::text, o.tenant_id::text, o.unit_id::text, o.category_id::text, o.title, o.description, o.resident_name,
   o.resident_phone, o.channel, o.submitted_by, o.state, o.provider_kind, o.provider_member_id::text, o.provider_stationed_unit_id::text,
-  o.provider_name, o.resource_id::text, o.submitted_at, o.response_due, o.completion_due, o.accepted_at, o.done_at, o.closed_at,
+  o.provider_name, o.resource_id::text, o.submitted_at::text, o.response_due::text, o.completion_due::text, o.accepted_at::text, o.done_at::text, o.closed_at::text,
   o.hours::float8 as hours, o.rating::int as rating, o.rating_comment, o.escalation_level::int as escalation_level, o.escalated_to::text, o.overdue`;
 
 export interface WishRow {
@@ -25,7 +25,22 @@ export interface WishRow {
   collected_at: Date; fulfilled_at: Date | null;
 }
 export const WISH_COLUMNS = `w.id::text, w.tenant_id::text, w.unit_id::text, w.title, w.description, w.resident_name, w.resident_phone,
-  w.state, w.claimed_by_member_id::text, w.collected_by, w.collected_at, w.fulfilled_at`;
+  w.state, w.claimed_by_member_id::text, w.collected_by, w.collected_at::text, w.fulfilled_at::text`;
+
+/**
+ * Timestamps are selected as text (the ORM's driver returns them as text anyway) and turned
+ * into Dates here, so every resolver and the DateTime scalar see real instants.
+ */
+function datesOf<T>(fields: readonly string[]) {
+  return (row: T): T => {
+    const r = row as Record<string, unknown>;
+    for (const f of fields) if (typeof r[f] === 'string') r[f] = new Date((r[f] as string).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+    return row;
+  };
+}
+export const orderDates = datesOf<OrderRow>(['submitted_at', 'response_due', 'completion_due', 'accepted_at', 'done_at', 'closed_at']);
+export const wishDates = datesOf<WishRow>(['collected_at', 'fulfilled_at']);
+export const transitionDates = datesOf<TransitionRow>(['at']);
 
 export interface CategoryRow { id: string; parent_id: string | null; level: number; code: string; name: string; response_hours: number; completion_hours: number; sort: number }
 export const CATEGORY_COLUMNS = 'c.id::text, c.parent_id::text, c.level::int as level, c.code, c.name, c.response_hours, c.completion_hours, c.sort';
@@ -71,7 +86,7 @@ function pageLoader(fetch: (owners: string[], args: PageArgs) => Promise<(OrderR
     for (const [g, { args, owners }] of groups) {
       try {
         if (!Number.isInteger(args.first) || args.first < 1 || args.first > 100) throw badInput('`first` must be between 1 and 100.', 'first');
-        const rows = await fetch(owners.filter(isUuid), args);
+        const rows = (await fetch(owners.filter(isUuid), args)).map(orderDates);
         for (const o of owners) {
           const mine = rows.filter((r) => r.owner_id === o);
           results.set(`${o}|${g}`, { rows: mine.slice(0, args.first), hasNextPage: mine.length > args.first });
@@ -99,20 +114,20 @@ function pageFilter(args: PageArgs, params: unknown[]): string {
 export function createLoaders(em: SqlEntityManager, _principal: Principal, _now: () => Date) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
   return {
-    order: byIdLoader((keys) => em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = any(?::uuid[])`, [ids(keys)]), (o) => o.id),
-    wish: byIdLoader((keys) => em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish w where w.id = any(?::uuid[])`, [ids(keys)]), (w) => w.id),
+    order: byIdLoader(async (keys) => (await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = any(?::uuid[])`, [ids(keys)])).map(orderDates), (o) => o.id),
+    wish: byIdLoader(async (keys) => (await em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish w where w.id = any(?::uuid[])`, [ids(keys)])).map(wishDates), (w) => w.id),
     category: byIdLoader((keys) => em.execute<CategoryRow[]>(`select ${CATEGORY_COLUMNS} from services.category c where c.id = any(?::uuid[])`, [ids(keys)]), (c) => c.id),
     resource: byIdLoader((keys) => em.execute<ResourceRow[]>(`select ${RESOURCE_COLUMNS} from services.resource r where r.id = any(?::uuid[])`, [ids(keys)]), (r) => r.id),
     orderTransitions: groupLoader(
-      (keys: readonly string[]) => em.execute<TransitionRow[]>(
-        `select order_id::text as subject_id, from_state, to_state, action, actor, at, note from services.order_transition
-          where order_id = any(?::uuid[]) order by id`, [ids(keys)]),
+      async (keys: readonly string[]) => (await em.execute<TransitionRow[]>(
+        `select order_id::text as subject_id, from_state, to_state, action, actor, at::text, note from services.order_transition
+          where order_id = any(?::uuid[]) order by id`, [ids(keys)])).map(transitionDates),
       (t) => t.subject_id,
     ),
     wishTransitions: groupLoader(
-      (keys: readonly string[]) => em.execute<TransitionRow[]>(
-        `select wish_id::text as subject_id, from_state, to_state, action, actor, at, note from services.wish_transition
-          where wish_id = any(?::uuid[]) order by id`, [ids(keys)]),
+      async (keys: readonly string[]) => (await em.execute<TransitionRow[]>(
+        `select wish_id::text as subject_id, from_state, to_state, action, actor, at::text, note from services.wish_transition
+          where wish_id = any(?::uuid[]) order by id`, [ids(keys)])).map(transitionDates),
       (t) => t.subject_id,
     ),
     /**

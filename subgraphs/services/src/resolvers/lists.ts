@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badInput, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
 import { catalogueColumns } from '../domain/catalogue.ts';
-import { CATEGORY_COLUMNS, PROJECT_COLUMNS, RESOURCE_COLUMNS, WISH_COLUMNS, type CategoryRow, type ProjectRow, type ResourceRow, type WishRow } from '../loaders.ts';
+import { CATEGORY_COLUMNS, PROJECT_COLUMNS, RESOURCE_COLUMNS, WISH_COLUMNS, type CategoryRow, type ProjectRow, type ResourceRow, type WishRow, wishDates } from '../loaders.ts';
 import { requireCategory, requireUnit, text } from './orders.ts';
 
 interface CategoryInput { parentId?: string | null; code: string; name: string; responseHours?: number | null; completionHours?: number | null }
@@ -47,10 +47,10 @@ export const listQueries = {
     requireScope(ctx.principal, 'services:read');
     if (!Number.isInteger(first) || first < 1 || first > 200) throw badInput('`first` must be between 1 and 200.', 'first');
     await requireUnit(ctx, unitId);
-    return ctx.em.execute<WishRow[]>(
+    return (await ctx.em.execute<WishRow[]>(
       `select ${WISH_COLUMNS} from services.micro_wish w join services.unit_path u on u.unit_id = ?
         where w.org_path <@ u.path ${state ? 'and w.state = ?' : ''} order by w.collected_at desc, w.id desc limit ?`,
-      state ? [unitId, state, first] : [unitId, first]);
+      state ? [unitId, state, first] : [unitId, first])).map(wishDates);
   },
 };
 

@@ -31,9 +31,9 @@ export async function rankCandidates(ctx: Context, o: OrderRow, first: number): 
               where u.path @> f.unit_path and u.path @> f.org_path order by nlevel(u.path) desc limit 1) as lca_kind,
             (select count(*)::int from services.service_order x
               where x.state in ('DISPATCHED', 'ACCEPTED', 'IN_PROGRESS')
-                and (x.provider_member_id = f.member_id or x.provider_stationed_unit_id = f.stationed_unit_id)) as open_orders,
+                and (x.provider_member_id = f.member_id::uuid or x.provider_stationed_unit_id = f.stationed_unit_id::uuid)) as open_orders,
             (select avg(x.rating)::float8 from services.service_order x
-              where x.state = 'CLOSED' and (x.provider_member_id = f.member_id or x.provider_stationed_unit_id = f.stationed_unit_id)) as avg_rating
+              where x.state = 'CLOSED' and (x.provider_member_id = f.member_id::uuid or x.provider_stationed_unit_id = f.stationed_unit_id::uuid)) as avg_rating
        from offers f
       order by coalesce(f.member_id, f.stationed_unit_id), nlevel(f.unit_path) desc, f.id`,
     [o.id],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, hasScope, isUuid, notFound, requireScope } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
 import { AWAITING_RESPONSE, CANCELLABLE, ESCALATION_KINDS, FINISHED, expectState } from '../domain/flow.ts';
-import { CATEGORY_COLUMNS, ORDER_COLUMNS, RESOURCE_COLUMNS, type CategoryRow, type OrderRow, type OrderState, type ResourceRow } from '../loaders.ts';
+import { CATEGORY_COLUMNS, ORDER_COLUMNS, orderDates, RESOURCE_COLUMNS, type CategoryRow, type OrderRow, type OrderState, type ResourceRow } from '../loaders.ts';
 import { rankCandidates } from './matching.ts';
 
 interface SubmitInput { unitId: string; categoryId: string; title: string; description?: string | null; residentName: string; residentPhone?: string | null; channel: string }
@@ -43,7 +43,7 @@ async function lockOrder(ctx: Context, id: string): Promise<OrderRow> {
   if (!isUuid(id)) throw notFound('ServiceOrder', id);
   const rows = await ctx.em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = ? for update`, [id]);
   if (!rows[0]) throw notFound('ServiceOrder', id);
-  return rows[0];
+  return orderDates(rows[0]);
 }
 
 /** Applies a state change with its column updates and records the transition (who, when, from which state). */

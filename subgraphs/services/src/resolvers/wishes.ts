@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { conflict, forbidden, hasScope, isUuid, notFound, requireScope } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
 import { expectState } from '../domain/flow.ts';
-import { WISH_COLUMNS, type WishRow, type WishState } from '../loaders.ts';
+import { WISH_COLUMNS, wishDates, type WishRow, type WishState } from '../loaders.ts';
 import { claimant, phone, requireUnit, text } from './orders.ts';
 
 interface CollectInput { unitId: string; title: string; description?: string | null; residentName: string; residentPhone?: string | null }
@@ -11,7 +11,7 @@ async function lockWish(ctx: Context, id: string): Promise<WishRow> {
   if (!isUuid(id)) throw notFound('MicroWish', id);
   const rows = await ctx.em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish w where w.id = ? for update`, [id]);
   if (!rows[0]) throw notFound('MicroWish', id);
-  return rows[0];
+  return wishDates(rows[0]);
 }
 
 async function move(ctx: Context, w: WishRow, action: string, to: WishState, set: Record<string, unknown> = {}, note: string | null = null): Promise<WishRow> {

@@ -44,3 +44,45 @@ export async function memberIds(t: TestStack, tenant: string, n: number): Promis
   const { rows } = await t.db.query<{ id: string }>('select id::text from members.member where tenant_id = $1 order by id limit $2', [t.tenants[tenant]!.id, n]);
   return rows.map((r) => r.id);
 }
+
+export interface Statistics {
+  ordersByState: { state: string; count: number }[]; totalOrders: number; closureRate: number | null; onTimeRate: number | null;
+  averageSatisfaction: number | null; medianHoursToClose: number | null; overdue: number; wishesFulfilled: number; totalWishes: number;
+}
+export const STAT_FIELDS = 'ordersByState { state count } totalOrders closureRate onTimeRate averageSatisfaction medianHoursToClose overdue wishesFulfilled totalWishes';
+
+/** The same statistics computed directly from the orders and wishes (administrative connection, no summaries). */
+export async function directStatistics(db: { query: TestStack['db']['query'] }, tenantId: string, unitId: string): Promise<Statistics> {
+  const sub = `(select path from services.unit_path where tenant_id = $1 and unit_id = $2)`;
+  const { rows: states } = await db.query<{ state: string; count: number }>(
+    `select state, count(*)::int as count from services.service_order where tenant_id = $1 and org_path <@ ${sub} group by state`, [tenantId, unitId]);
+  const { rows: [a] } = await db.query<{ total: number; live: number; closed: number; on_time: number; avg: number | null; median: number | null; overdue: number }>(
+    `select count(*)::int as total, count(*) filter (where state <> 'CANCELLED')::int as live, count(*) filter (where state = 'CLOSED')::int as closed,
+            count(*) filter (where state = 'CLOSED' and done_at <= completion_due)::int as on_time,
+            avg(rating) filter (where state = 'CLOSED')::float8 as avg,
+            percentile_disc(0.5) within group (order by least(1440, floor(extract(epoch from closed_at - submitted_at) / 3600))) filter (where state = 'CLOSED') as median,
+            count(*) filter (where overdue and state not in ('DONE', 'CLOSED', 'CANCELLED'))::int as overdue
+       from services.service_order where tenant_id = $1 and org_path <@ ${sub}`, [tenantId, unitId]);
+  const { rows: [w] } = await db.query<{ total: number; fulfilled: number }>(
+    `select count(*)::int as total, count(*) filter (where state in ('FULFILLED', 'CONFIRMED', 'ARCHIVED'))::int as fulfilled
+       from services.micro_wish where tenant_id = $1 and org_path <@ ${sub}`, [tenantId, unitId]);
+  const order = ['SUBMITTED', 'TRIAGED', 'DISPATCHED', 'POSTED', 'ACCEPTED', 'IN_PROGRESS', 'DONE', 'CLOSED', 'CANCELLED'];
+  return {
+    ordersByState: states.sort((x, y) => order.indexOf(x.state) - order.indexOf(y.state)),
+    totalOrders: a!.total,
+    closureRate: a!.live ? a!.closed / a!.live : null,
+    onTimeRate: a!.closed ? a!.on_time / a!.closed : null,
+    averageSatisfaction: a!.avg,
+    medianHoursToClose: a!.median == null ? null : Number(a!.median),
+    overdue: a!.overdue,
+    wishesFulfilled: w!.fulfilled,
+    totalWishes: w!.total,
+  };
+}
+
+/** Compares floats with a tolerance (averages are summed in a different order). */
+export function expectSameStatistics(got: Statistics, want: Statistics): void {
+  const round = (s: Statistics) => ({ ...s, averageSatisfaction: s.averageSatisfaction == null ? null : Math.round(s.averageSatisfaction * 1e9) / 1e9,
+    closureRate: s.closureRate == null ? null : Math.round(s.closureRate * 1e9) / 1e9, onTimeRate: s.onTimeRate == null ? null : Math.round(s.onTimeRate * 1e9) / 1e9 });
+  expect(round(got)).toEqual(round(want));
+}

@@ -86,7 +86,7 @@ function pageLoader(fetch: (owners: string[], args: PageArgs) => Promise<(OrderR
     for (const [g, { args, owners }] of groups) {
       try {
         if (!Number.isInteger(args.first) || args.first < 1 || args.first > 100) throw badInput('`first` must be between 1 and 100.', 'first');
-        const rows = (await fetch(owners.filter(isUuid), args)).map(orderDates);
+        const rows = (await fetch(owners.filter(isUuid), args)).map((r) => orderDates(r) as typeof r);
         for (const o of owners) {
           const mine = rows.filter((r) => r.owner_id === o);
           results.set(`${o}|${g}`, { rows: mine.slice(0, args.first), hasNextPage: mine.length > args.first });

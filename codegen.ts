@@ -42,6 +42,18 @@ const config: CodegenConfig = {
       PartTimeMember: '../entities.ts#PartTimeMember',
       OrgUnitVersion: '../loaders.ts#VersionRow',
     }),
+    ...subgraph('services', {
+      ServiceOrder: '../loaders.ts#OrderRow',
+      Provider: '../loaders.ts#OrderRow',
+      MicroWish: '../loaders.ts#WishRow',
+      ServiceCategory: '../loaders.ts#CategoryRow',
+      Resource: '../loaders.ts#ResourceRow',
+      Project: '../loaders.ts#ProjectRow',
+      Transition: '../loaders.ts#TransitionRow',
+      Candidate: '../resolvers/matching.ts#Candidate',
+      OrgUnit: '../loaders.ts#EntityRef',
+      Member: '../loaders.ts#EntityRef',
+    }),
   },
 };
 export default config;

@@ -58,6 +58,8 @@ export interface ProjectRow { id: string; name: string; description: string | nu
 export const PROJECT_COLUMNS = 'p.id::text, p.name, p.description, p.lead_unit_id::text, p.supporting_unit_ids::text[] as supporting_unit_ids, p.owner_name, p.deadline::text, p.state';
 
 export interface TransitionRow { subject_id: string; from_state: string | null; to_state: string; action: string; actor: string; at: Date; note: string | null }
+/** A reference to another subgraph's entity (OrgUnit, Member): only its id is known here. */
+export interface EntityRef { id: string }
 export interface StatRow { root_id: string; metric: string; value: number }
 
 export interface PageArgs { first: number; after?: string | null; state?: OrderState | null }

@@ -93,7 +93,9 @@ export const listMutations = {
       [id, ctx.principal.tenantId, input.parentId ?? null, level, code, text(input.name, 'input.name', 50), response, completion],
     );
     afterWrite(ctx);
-    return ctx.loaders.category.load(id);
+    const row = await ctx.loaders.category.load(id);
+    if (!row) throw notFound('ServiceCategory', id);
+    return row;
   },
 
   async registerResource(_: unknown, { input }: { input: ResourceInput }, ctx: Context) {
@@ -120,7 +122,9 @@ export const listMutations = {
         sqlArray([...new Set(input.categoryIds)]), capacity, `{${weekdays.join(',')}}`, fromHour, toHour, input.description ?? null, ctx.now()],
     );
     afterWrite(ctx);
-    return ctx.loaders.resource.load(id);
+    const row = await ctx.loaders.resource.load(id);
+    if (!row) throw notFound('Resource', id);
+    return row;
   },
 
   async createProject(_: unknown, { input }: { input: ProjectInput }, ctx: Context) {
@@ -136,6 +140,7 @@ export const listMutations = {
         text(input.ownerName, 'input.ownerName', 50), day(input.deadline), ctx.now()],
     );
     const rows = await ctx.em.execute<ProjectRow[]>(`select ${PROJECT_COLUMNS} from services.project p where p.id = ?`, [id]);
+    if (!rows[0]) throw notFound('Project', id);
     return rows[0];
   },
 

@@ -109,7 +109,9 @@ export const orderMutations = {
       [ctx.principal.tenantId, id, ctx.principal.sub, now],
     );
     afterWrite(ctx);
-    return ctx.loaders.order.load(id);
+    const row = await ctx.loaders.order.load(id);
+    if (!row) throw notFound('ServiceOrder', id);
+    return row;
   },
 
   async triageOrder(_: unknown, { id, categoryId }: { id: string; categoryId?: string | null }, ctx: Context) {

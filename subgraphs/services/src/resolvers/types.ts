@@ -1,10 +1,11 @@
 import { notFound, requireScope, scalarResolvers } from '@trellis/platform';
 import type { Context } from '../context.ts';
 import { FINISHED, maskPhone } from '../domain/flow.ts';
-import { encodeCursor, type OrderRow, type OrderState, type Page, type ProjectRow, type ResourceRow, type StatRow, type TransitionRow, type WishRow } from '../loaders.ts';
+import { encodeCursor, type CategoryRow, type OrderRow, type OrderState, type Page, type ProjectRow, type ResourceRow, type StatRow, type TransitionRow, type WishRow } from '../loaders.ts';
 import type { Candidate } from './matching.ts';
 
-const ref = (typename: string, id: string | null) => (id ? { __typename: typename, id } : null);
+const ref = <T extends string>(typename: T, id: string) => ({ __typename: typename, id });
+const maybeRef = <T extends string>(typename: T, id: string | null) => (id ? ref(typename, id) : null);
 const connection = (page: Page) => {
   const edges = page.rows.map((o) => ({ cursor: encodeCursor(o), node: o }));
   return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: page.hasNextPage } };
@@ -65,14 +66,15 @@ export const typeResolvers = {
     ratingComment: (o: OrderRow) => o.rating_comment,
     overdue: (o: OrderRow) => o.overdue && !FINISHED.includes(o.state),
     escalationLevel: (o: OrderRow) => o.escalation_level,
-    escalatedTo: (o: OrderRow) => ref('OrgUnit', o.escalated_to),
+    escalatedTo: (o: OrderRow) => maybeRef('OrgUnit', o.escalated_to),
     transitions: (o: OrderRow, _: unknown, ctx: Context) => ctx.loaders.orderTransitions.load(o.id),
   },
   Provider: {
-    kind: (o: OrderRow) => o.provider_kind,
+    // A Provider is only resolved for orders that have one (ServiceOrder.provider).
+    kind: (o: OrderRow) => o.provider_kind ?? 'MEMBER',
     name: (o: OrderRow) => o.provider_name ?? (o.provider_kind === 'MEMBER' ? '党员' : '驻区单位'),
-    member: (o: OrderRow) => ref('Member', o.provider_member_id),
-    stationedUnit: (o: OrderRow) => ref('StationedUnit', o.provider_stationed_unit_id),
+    member: (o: OrderRow) => maybeRef('Member', o.provider_member_id),
+    stationedUnit: (o: OrderRow) => maybeRef('StationedUnit', o.provider_stationed_unit_id),
   },
   Transition: {
     from: (t: TransitionRow) => t.from_state,
@@ -83,7 +85,7 @@ export const typeResolvers = {
     organisation: (w: WishRow) => ref('OrgUnit', w.unit_id),
     residentName: (w: WishRow) => w.resident_name,
     residentPhone: (w: WishRow) => (w.resident_phone ? maskPhone(w.resident_phone) : null),
-    claimedBy: (w: WishRow) => ref('Member', w.claimed_by_member_id),
+    claimedBy: (w: WishRow) => maybeRef('Member', w.claimed_by_member_id),
     collectedAt: (w: WishRow) => w.collected_at,
     fulfilledAt: (w: WishRow) => w.fulfilled_at,
     transitions: (w: WishRow, _: unknown, ctx: Context) => ctx.loaders.wishTransitions.load(w.id),
@@ -96,11 +98,12 @@ export const typeResolvers = {
   Resource: {
     providerKind: (r: ResourceRow) => r.provider_kind,
     providerName: (r: ResourceRow) => r.provider_name,
-    member: (r: ResourceRow) => ref('Member', r.member_id),
-    stationedUnit: (r: ResourceRow) => ref('StationedUnit', r.stationed_unit_id),
+    member: (r: ResourceRow) => maybeRef('Member', r.member_id),
+    stationedUnit: (r: ResourceRow) => maybeRef('StationedUnit', r.stationed_unit_id),
     unit: (r: ResourceRow) => ref('OrgUnit', r.unit_id),
     serves: (r: ResourceRow) => ref('OrgUnit', r.serves_unit_id),
-    categories: async (r: ResourceRow, _: unknown, ctx: Context) => (await ctx.loaders.category.loadMany(r.category_ids)).filter((c) => c && !(c instanceof Error)),
+    categories: async (r: ResourceRow, _: unknown, ctx: Context) =>
+      (await ctx.loaders.category.loadMany(r.category_ids)).filter((c): c is CategoryRow => c !== null && !(c instanceof Error)),
     fromHour: (r: ResourceRow) => r.from_hour,
     toHour: (r: ResourceRow) => r.to_hour,
   },

@@ -64,7 +64,9 @@ export const wishMutations = {
       [ctx.principal.tenantId, id, ctx.principal.sub, now],
     );
     afterWrite(ctx);
-    return ctx.loaders.wish.load(id);
+    const row = await ctx.loaders.wish.load(id);
+    if (!row) throw notFound('MicroWish', id);
+    return row;
   },
   verifyWish: adminStep('verify', 'COLLECTED', 'VERIFIED'),
   postWish: adminStep('post', 'VERIFIED', 'POSTED'),

@@ -3,6 +3,7 @@ import { entities } from './entities.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { unitPathSubscription } from './unitPath.ts';
+import { ESCALATION_INTERVAL_MS, escalateEverywhere } from './resolvers/orders.ts';
 
 export const { sdl, typeDefs } = loadSchema(new URL('./schema.graphql', import.meta.url));
 export const migrationsDir = new URL('./migrations', import.meta.url).pathname;
@@ -16,8 +17,11 @@ export const servicesSubgraph: SubgraphDefinition<Loaders> = {
   createLoaders: (em, principal, now) => createLoaders(em, principal, now),
   // The unit-path copy follows the organisation topic of the event stream.
   subscriptions: [unitPathSubscription as unknown as Subscription],
+  // Deadlines are checked on a timer in production; tests call the same job with their clock.
+  timers: [{ name: 'escalate-overdue-orders', intervalMs: ESCALATION_INTERVAL_MS, run: (orm, now) => escalateEverywhere(orm, now) }],
 };
 
 export { applyUnitChanged, unitPathSubscription, ORGANISATION_TOPIC, UNIT_CHANGED, type UnitChangedEvent } from './unitPath.ts';
 export { ServiceOrder } from './entities.ts';
+export { escalateEverywhere } from './resolvers/orders.ts';
 export { DEFAULT_CATALOGUE, flattenCatalogue } from './domain/catalogue.ts';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { codes, gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
+import { escalateEverywhere } from '../src/index.ts';
 import { COMMUNITY, DISTRICT, GROUP, STAT_FIELDS, STREET, categoryId, directStatistics, expectSameStatistics, memberIds, movableClock, ok, submit, type Statistics } from './helpers.ts';
 
 const clock = movableClock();
@@ -95,6 +96,20 @@ describe('deadlines escalate up the tree (clock moved, not waited for)', () => {
     expect(rated.rateOrder.state).toBe('CLOSED');
   });
 
+  it('the timed job escalates overdue orders of every tenant as `system`', async () => {
+    const haiyang = await t.token('haiyang', 'CITY_ADMIN');
+    const grid = (await t.db.query<{ id: string }>(`select unit_id::text as id from services.unit_path where tenant_id = $1 and kind = 'GRID' order by path limit 1`, [t.tenants.haiyang!.id])).rows[0]!.id;
+    const id = await submit(t, haiyang, grid, await categoryId(t, haiyang, 'HEALTH.CARE.MEDICINE'));
+    clock.advanceHours(5);
+    const services = t.stack.subgraphs.find((s) => s.name === 'services')!;
+    expect(await escalateEverywhere(services.orm, clock.now)).toBeGreaterThanOrEqual(1);
+    const o = await ok<{ serviceOrder: { escalationLevel: number; overdue: boolean; transitions: { action: string; actor: string }[] } }>(t.url, haiyang,
+      'query($id: ID!) { serviceOrder(id: $id) { escalationLevel overdue transitions { action actor } } }', { id });
+    expect(o.serviceOrder).toMatchObject({ escalationLevel: 1, overdue: true });
+    expect(o.serviceOrder.transitions.at(-1)).toEqual({ action: 'escalate', actor: 'system' });
+    expect(await escalateEverywhere(services.orm, clock.now)).toBe(0);
+  });
+
   it('escalation needs the services:write permission', async () => {
     const member = await t.token('huangshi', 'MEMBER', { memberId: (await memberIds(t, 'huangshi', 1))[0] });
     expect(codes(await gql(t.url, member, 'mutation { escalateOverdueOrders }'))).toEqual(['FORBIDDEN']);
@@ -110,5 +125,4 @@ describe('rollups', () => {
     expect(s.totalOrders).toBeGreaterThanOrEqual(2);
     expect(s.closureRate).not.toBeNull();
   });
-
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { badInput, conflict, forbidden, hasScope, isUuid, notFound, requireScope } from '@trellis/platform';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, forbidden, hasScope, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
 import { AWAITING_RESPONSE, CANCELLABLE, ESCALATION_KINDS, FINISHED, expectState } from '../domain/flow.ts';
 import { CATEGORY_COLUMNS, ORDER_COLUMNS, orderDates, RESOURCE_COLUMNS, type CategoryRow, type OrderRow, type OrderState, type ResourceRow } from '../loaders.ts';
@@ -223,18 +224,19 @@ export const orderMutations = {
 
   async escalateOverdueOrders(_: unknown, __: unknown, ctx: Context) {
     requireScope(ctx.principal, 'services:write');
-    return escalate(ctx);
+    const n = await escalate(ctx.em, ctx.principal.tenantId, ctx.principal.sub, ctx.now());
+    afterWrite(ctx);
+    return n;
   },
 };
 
 /**
- * Marks open orders in the caller's scope that missed a deadline as overdue and escalates them
+ * Marks open orders in the session's scope that missed a deadline as overdue and escalates them
  * one level up the tree per missed deadline (response → community, completion → street).
  * Idempotent: an order already at its level is left alone. Returns how many orders changed.
  */
-export async function escalate(ctx: Context): Promise<number> {
-  const now = ctx.now();
-  const rows = await ctx.em.execute<{ id: string; state: string; level: number; target: string | null; target_name: string | null }[]>(
+export async function escalate(em: SqlEntityManager, tenantId: string, actor: string, now: Date): Promise<number> {
+  const rows = await em.execute<{ id: string; state: string; level: number; target: string | null; target_name: string | null }[]>(
     `with due as (
        select o.id, o.state, o.org_path, o.escalation_level,
               case when o.completion_due < ? then 2 when o.response_due < ? and o.state = any(?::text[]) then 1 else 0 end as level
@@ -255,13 +257,28 @@ export async function escalate(ctx: Context): Promise<number> {
      returning o.id::text, o.state, t.level, t.unit_id::text as target, t.name as target_name`,
     [now, now, `{${AWAITING_RESPONSE.join(',')}}`, `{${FINISHED.join(',')}}`, now, now, `{${ESCALATION_KINDS[2].join(',')}}`, `{${ESCALATION_KINDS[1].join(',')}}`, now],
   );
-  for (const r of rows) {
-    await ctx.em.execute(
-      `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note) values (?, ?, ?, ?, 'escalate', ?, ?, ?)`,
-      [ctx.principal.tenantId, r.id, r.state, r.state, ctx.principal.sub, now,
-        `${r.level === 2 ? 'completion' : 'response'} deadline missed; escalated to ${r.target_name ?? 'the next level'}`],
+  if (rows.length) {
+    await em.execute(
+      `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note)
+       select ?::uuid, id, state, state, 'escalate', ?, ?, note from unnest(?::uuid[], ?::text[], ?::text[]) as x(id, state, note)`,
+      [tenantId, actor, now, sqlArray(rows.map((r) => r.id)), sqlArray(rows.map((r) => r.state)),
+        sqlArray(rows.map((r) => `${r.level === 2 ? 'completion' : 'response'} deadline missed; escalated to ${r.target_name ?? 'the next level'}`))],
     );
   }
-  afterWrite(ctx);
   return rows.length;
+}
+
+/** How often production escalates (every tenant, whole tenant scope, actor `system`). */
+export const ESCALATION_INTERVAL_MS = 5 * 60_000;
+
+/** The timed job: one transaction per tenant, so one tenant's failure does not hold up the others. */
+export async function escalateEverywhere(orm: MikroORM, now: () => Date): Promise<number> {
+  // events.counter is the platform's tenant directory (readable by every service role).
+  const tenants = await orm.em.fork().execute<{ tenant_id: string }[]>(`select tenant_id::text from events.counter where topic = 'organisation' order by tenant_id`);
+  let total = 0;
+  for (const { tenant_id } of tenants) {
+    const em = orm.em.fork({ session: { variables: { 'app.tenant_id': tenant_id, 'app.scope_unit': '', 'app.principal': 'system' } } }) as SqlEntityManager;
+    total += await em.transactional((tx) => escalate(tx, tenant_id, 'system', now()));
+  }
+  return total;
 }

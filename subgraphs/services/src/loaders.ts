@@ -133,17 +133,19 @@ export function createLoaders(em: SqlEntityManager, _principal: Principal, _now:
       (t) => t.subject_id,
     ),
     /**
-     * Subtree statistics from the per-unit summaries: the rows of the in-scope units under each
-     * root, summed per metric. Reads one small row per (unit, metric), never the orders.
+     * Subtree statistics from the maintained subtree summaries: one row per metric, never the
+     * orders. A unit above the caller's scope answers for the part the caller may see (its scope
+     * unit's subtree); a unit elsewhere answers nothing.
      */
     statistics: groupLoader(
       (keys: readonly string[]) => em.execute<StatRow[]>(
-        `select root.unit_id::text as root_id, s.metric, sum(s.value)::float8 as value
+        `select root.unit_id::text as root_id, s.metric, s.value::float8 as value
            from services.unit_path root
-           join services.unit_path up on up.path <@ root.path and platform.in_scope(up.path)
-           join services.unit_stat s on s.tenant_id = up.tenant_id and s.unit_id = up.unit_id
-          where root.unit_id = any(?::uuid[])
-          group by 1, 2`, [ids(keys)]),
+           join services.subtree_stat s on s.tenant_id = root.tenant_id and s.ancestor_id = case
+                  when platform.in_scope(root.path) then root.unit_id
+                  when root.path @> (select p.path from services.unit_path p where p.unit_id = platform.scope_label()::uuid) then platform.scope_label()::uuid
+                end
+          where root.unit_id = any(?::uuid[])`, [ids(keys)]),
       (r) => r.root_id,
     ),
     /** Orders of a unit's subtree, newest first. */

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { codes, gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
-import { escalateEverywhere } from '../src/index.ts';
-import { COMMUNITY, DISTRICT, GROUP, STAT_FIELDS, STREET, categoryId, directStatistics, expectSameStatistics, memberIds, movableClock, ok, submit, type Statistics } from './helpers.ts';
+import pg from 'pg';
+import { applyUnitChanged, escalateEverywhere } from '../src/index.ts';
+import { COMMUNITY, DISTRICT, GRID, GROUP, STAT_FIELDS, STREET, categoryId, directStatistics, expectSameStatistics, memberIds, movableClock, ok, submit, type Statistics } from './helpers.ts';
 
 const clock = movableClock();
 let t: TestStack;
@@ -124,5 +125,32 @@ describe('rollups', () => {
     const s = await statsOf(COMMUNITY);
     expect(s.totalOrders).toBeGreaterThanOrEqual(2);
     expect(s.closureRate).not.toBeNull();
+  });
+
+  it('a grid moving to another community takes its orders along: both communities still equal a direct aggregate', async () => {
+    const other = `${STREET}/南岳社区党总支`;
+    const grid = t.unit('huangshi', GRID);
+    const before = await statsOf(COMMUNITY);
+    const { rows: moved } = await t.db.query<{ unit_id: string; parent_id: string; kind: string; name: string; status: string; path: string }>(
+      `select unit_id::text, parent_id::text, kind, name, status, path::text from services.unit_path where tenant_id = $1 and path <@ (select path from services.unit_path where unit_id = $2) order by nlevel(path)`,
+      [tenantId, grid]);
+    const { rows: [target] } = await t.db.query<{ path: string }>('select path::text from services.unit_path where unit_id = $1', [t.unit('huangshi', other)]);
+    const oldPrefix = moved[0]!.path.split('.').slice(0, -1).join('.');
+    const client = new pg.Client({ connectionString: t.db.adminUrl });
+    await client.connect();
+    try {
+      // What organisation publishes for a move: one event per unit of the moved subtree.
+      for (const [i, u] of moved.entries()) {
+        const payload = { id: u.unit_id, parentId: i === 0 ? t.unit('huangshi', other) : u.parent_id, kind: u.kind, name: u.name, status: u.status, path: target!.path + u.path.slice(oldPrefix.length) };
+        expect(await applyUnitChanged(client, { tenantId, seq: 1_000_000 + i, type: 'org_unit.changed', payload })).toBe(true);
+      }
+    } finally {
+      await client.end();
+    }
+    const after = await statsOf(COMMUNITY);
+    expect(after.totalOrders).toBeLessThan(before.totalOrders);
+    for (const key of [COMMUNITY, other, STREET, DISTRICT]) {
+      expectSameStatistics(await statsOf(key), await directStatistics(t.db, tenantId, t.unit('huangshi', key)));
+    }
   });
 });

@@ -162,3 +162,46 @@ describe('micro-wishes 微心愿', () => {
     expect(after.orgUnit.serviceStatistics.wishesFulfilled).toBe(before.orgUnit.serviceStatistics.wishesFulfilled + 1);
   });
 });
+
+describe('the resource, project and catalogue lists', () => {
+  it('a stationed unit offers a service to a community; the offer is listed for units below it and ranked for their orders', async () => {
+    const { rows: [su] } = await t.db.query<{ id: string; name: string }>(`select id::text, name from organisation.stationed_unit where tenant_id = $1 and name = '黄石市中心医院'`, [t.tenants.huangshi!.id]);
+    const health = await categoryId(t, admin, 'HEALTH');
+    const r = await ok<{ registerResource: { id: string; providerKind: string; stationedUnit: { id: string }; categories: { code: string }[]; serves: { id: string } } }>(t.url, community,
+      `mutation($i: RegisterResourceInput!) { registerResource(input: $i) { id providerKind stationedUnit { id } categories { code } serves { id } } }`,
+      { i: { providerKind: 'STATIONED_UNIT', stationedUnitId: su!.id, providerName: su!.name, unitId: t.unit('huangshi', COMMUNITY), categoryIds: [health], capacity: 10, weekdays: [1, 2, 3, 4, 5], fromHour: 8, toHour: 17 } });
+    expect(r.registerResource).toMatchObject({ providerKind: 'STATIONED_UNIT', stationedUnit: { id: su!.id }, categories: [{ code: 'HEALTH' }], serves: { id: t.unit('huangshi', COMMUNITY) } });
+    const listed = await ok<{ resources: { id: string }[] }>(t.url, community, 'query($u: ID!) { resources(unitId: $u) { id } }', { u: t.unit('huangshi', GROUP) });
+    expect(listed.resources.map((x) => x.id)).toContain(r.registerResource.id);
+    const id = await submit(t, community, t.unit('huangshi', GROUP), medicine, '上门问诊');
+    const ranked = await ok<{ rankProviders: { resource: { id: string }; proximity: number }[] }>(t.url, community, 'query($id: ID!) { rankProviders(orderId: $id, first: 20) { resource { id } proximity } }', { id });
+    expect(ranked.rankProviders.find((c) => c.resource.id === r.registerResource.id)).toMatchObject({ proximity: 20 });
+    const bad = await gql(t.url, community, `mutation($i: RegisterResourceInput!) { registerResource(input: $i) { id } }`,
+      { i: { providerKind: 'STATIONED_UNIT', memberId: members[0], providerName: 'x', unitId: t.unit('huangshi', COMMUNITY), categoryIds: [health] } });
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('co-building projects: lead unit, supporting units, owner and deadline; they only move forward', async () => {
+    const p = await ok<{ createProject: { id: string; state: string; leadUnit: { id: string }; supportingUnits: { id: string }[]; deadline: string } }>(t.url, admin,
+      'mutation($i: ProjectInput!) { createProject(input: $i) { id state leadUnit { id } supportingUnits { id } deadline } }',
+      { i: { name: '老旧小区加装电梯', leadUnitId: t.unit('huangshi', COMMUNITY), supportingUnitIds: [t.unit('huangshi', GRID)], ownerName: '刘书记', deadline: '2026-12-31' } });
+    expect(p.createProject).toMatchObject({ state: 'OPEN', leadUnit: { id: t.unit('huangshi', COMMUNITY) }, supportingUnits: [{ id: t.unit('huangshi', GRID) }], deadline: '2026-12-31' });
+    const listed = await ok<{ projects: { id: string }[] }>(t.url, community, 'query($u: ID!) { projects(unitId: $u) { id } }', { u: t.unit('huangshi', COMMUNITY) });
+    expect(listed.projects.map((x) => x.id)).toEqual([p.createProject.id]);
+    await ok(t.url, community, 'mutation($id: ID!) { setProjectState(id: $id, state: IN_PROGRESS) { state } }', { id: p.createProject.id });
+    await ok(t.url, community, 'mutation($id: ID!) { setProjectState(id: $id, state: DONE) { state } }', { id: p.createProject.id });
+    expect(codes(await gql(t.url, community, 'mutation($id: ID!) { setProjectState(id: $id, state: OPEN) { state } }', { id: p.createProject.id }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('the catalogue has the default 10 / 18 / 30 structure and takes new entries with inherited deadlines', async () => {
+    const d = await ok<{ serviceCatalogue: { id: string; level: number; code: string }[] }>(t.url, admin, '{ serviceCatalogue { id level code } }');
+    expect([1, 2, 3].map((l) => d.serviceCatalogue.filter((c) => c.level === l).length)).toEqual([10, 18, 30]);
+    const sub = d.serviceCatalogue.find((c) => c.code === 'HEALTH.CARE')!;
+    const c = await ok<{ createServiceCategory: { level: number; responseHours: number; completionHours: number } }>(t.url, admin,
+      'mutation($p: ID!) { createServiceCategory(input: { parentId: $p, code: "health.care.rehab", name: "康复护理" }) { level responseHours completionHours } }', { p: sub.id });
+    expect(c.createServiceCategory).toEqual({ level: 3, responseHours: 4, completionHours: 48 });
+    const item = d.serviceCatalogue.find((x) => x.code === 'HEALTH.CARE.VISIT')!;
+    expect(codes(await gql(t.url, admin, 'mutation($p: ID!) { createServiceCategory(input: { parentId: $p, code: "X", name: "x" }) { id } }', { p: item.id }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(t.url, admin, 'mutation { createServiceCategory(input: { code: "HEALTH", name: "重复" }) { id } }'))).toEqual(['CONFLICT']);
+  });
+});

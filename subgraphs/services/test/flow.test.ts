@@ -88,6 +88,19 @@ describe('the order flow 点单 → 派单 → 接单 → 评单', () => {
     expect(d.member.volunteerHours).toBe(2.5);
     expect(d.member.serviceHistory.edges.map((e) => e.node)).toContainEqual({ id: orderId, state: 'CLOSED' });
   });
+
+  it('ranking reflects a provider’s current load and past ratings, also from orders outside the asking community', async () => {
+    const rank = async (id: string) => (await ok<{ rankProviders: { openOrders: number; load: number; satisfaction: number; resource: { id: string } }[] }>(t.url, community,
+      'query($id: ID!) { rankProviders(orderId: $id) { openOrders load satisfaction resource { id } } }', { id })).rankProviders.find((c) => c.resource.id === resourceId)!;
+    const here = await submit(t, community, t.unit('huangshi', GROUP), medicine);
+    // Rated 5 once: satisfaction 5 × 4.
+    expect(await rank(here)).toMatchObject({ openOrders: 0, load: 20, satisfaction: 20 });
+    // An order elsewhere in the city, dispatched to the same member by the city administrator.
+    const elsewhere = await submit(t, admin, t.unit('huangshi', '中共黄石市委/黄石港区/红旗桥街道/林红社区党支部'), medicine);
+    await ok(t.url, admin, 'mutation($id: ID!) { triageOrder(id: $id) { state } }', { id: elsewhere });
+    await ok(t.url, admin, 'mutation($id: ID!, $r: ID!) { dispatchOrder(id: $id, resourceId: $r) { state } }', { id: elsewhere, r: resourceId });
+    expect(await rank(here)).toMatchObject({ openOrders: 1, load: 13.33 });
+  });
 });
 
 describe('illegal transitions are refused, never silently ignored', () => {

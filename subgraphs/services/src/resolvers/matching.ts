@@ -29,11 +29,12 @@ export async function rankCandidates(ctx: Context, o: OrderRow, first: number): 
      select distinct on (coalesce(f.member_id, f.stationed_unit_id)) f.*,
             (select u.kind from services.unit_path u
               where u.path @> f.unit_path and u.path @> f.org_path order by nlevel(u.path) desc limit 1) as lca_kind,
-            (select count(*)::int from services.service_order x
-              where x.state in ('DISPATCHED', 'ACCEPTED', 'IN_PROGRESS')
-                and (x.provider_member_id = f.member_id::uuid or x.provider_stationed_unit_id = f.stationed_unit_id::uuid)) as open_orders,
-            (select avg(x.rating)::float8 from services.service_order x
-              where x.state = 'CLOSED' and (x.provider_member_id = f.member_id::uuid or x.provider_stationed_unit_id = f.stationed_unit_id::uuid)) as avg_rating
+            -- Load and satisfaction from the provider summaries (tenant-wide, see migration 003).
+            coalesce((select ps.value::int from services.provider_stat ps
+              where ps.provider_id = coalesce(f.member_id, f.stationed_unit_id)::uuid and ps.metric = 'open'), 0) as open_orders,
+            (select sum(ps.value) filter (where ps.metric = 'rating_sum')::float8 / nullif(sum(ps.value) filter (where ps.metric = 'rating_n'), 0)
+               from services.provider_stat ps
+              where ps.provider_id = coalesce(f.member_id, f.stationed_unit_id)::uuid and ps.metric in ('rating_sum', 'rating_n')) as avg_rating
        from offers f
       order by coalesce(f.member_id, f.stationed_unit_id), nlevel(f.unit_path) desc, f.id`,
     [o.id],

@@ -54,6 +54,18 @@ const config: CodegenConfig = {
       ResultAmendment: '../loaders.ts#AmendmentRow',
       Rectification: '../loaders.ts#RectificationRow',
     }),
+    ...subgraph('services', {
+      ServiceOrder: '../loaders.ts#OrderRow',
+      Provider: '../loaders.ts#OrderRow',
+      MicroWish: '../loaders.ts#WishRow',
+      ServiceCategory: '../loaders.ts#CategoryRow',
+      Resource: '../loaders.ts#ResourceRow',
+      Project: '../loaders.ts#ProjectRow',
+      Transition: '../loaders.ts#TransitionRow',
+      Candidate: '../resolvers/matching.ts#Candidate',
+      OrgUnit: '../loaders.ts#EntityRef',
+      Member: '../loaders.ts#EntityRef',
+    }),
     ...subgraph('members', {
       Member: '../loaders.ts#MemberRow',
       RecruitmentStep: '../loaders.ts#StepRow',

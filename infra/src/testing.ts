@@ -4,6 +4,7 @@ import { startStack, type RunningStack } from './stack.ts';
 import { loadDemo, type LoadedTenant } from './demo/load.ts';
 import { loadMembersDemo } from './demo/members.ts';
 import { loadAssessmentDemo } from './demo/assessment.ts';
+import { loadServicesDemo } from './demo/services.ts';
 
 const tokens = { issuer: 'trellis-test', audience: 'trellis' };
 
@@ -27,6 +28,7 @@ export async function startTestStack(opts: { clock?: () => Date; deduplicateInbo
   const loaded = await loadDemo(db.adminUrl);
   await loadMembersDemo(db.adminUrl, loaded, opts.clock ? opts.clock().toISOString().slice(0, 10) : undefined);
   await loadAssessmentDemo(db.adminUrl, loaded);
+  await loadServicesDemo(db.adminUrl, loaded, opts.clock ? opts.clock() : undefined);
   const tenants = Object.fromEntries(loaded.map((t) => [t.slug, t]));
   const stack = await startStack({
     adminUrl: db.adminUrl,

@@ -8,6 +8,7 @@ import { prepareDatabase } from '../database.ts';
 import { loadDemo } from '../demo/load.ts';
 import { loadMembersDemo } from '../demo/members.ts';
 import { loadAssessmentDemo } from '../demo/assessment.ts';
+import { loadServicesDemo } from '../demo/services.ts';
 import { subgraphModules } from '../subgraphs.ts';
 
 /**
@@ -44,6 +45,8 @@ try {
     const members = await loadMembersDemo(db.adminUrl, loaded);
     await loadAssessmentDemo(db.adminUrl, loaded);
     say(`loaded demo members: ${Object.entries(members).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const services = await loadServicesDemo(db.adminUrl, loaded);
+    say(`loaded demo service orders and wishes: ${Object.entries(services).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     say(`loaded demo tenants: ${loaded.map((t) => `${t.slug} (${t.unitIds.size} units)`).join(', ')}`);
   }
   const keys = env.INTERNAL_JWT_PRIVATE_KEY && env.INTERNAL_JWT_PUBLIC_KEY

@@ -27,6 +27,11 @@ export interface SubgraphDefinition<L> {
   createLoaders: (em: SqlEntityManager, principal: Principal, now: () => Date) => L;
   /** Other subgraphs' event topics this subgraph follows (kept current in the background). */
   subscriptions?: Subscription[];
+  /**
+   * Periodic jobs the service runs on its own (e.g. escalating overdue orders). They run where
+   * events are followed in the background (production), not in tests, which call them directly.
+   */
+  timers?: { name: string; intervalMs: number; run(orm: MikroORM, now: () => Date, log: Logger): Promise<unknown> }[];
   /** Extra HTTP routes (internal endpoints such as event feeds), checked before /graphql. */
   routes?: (ctx: { orm: MikroORM; log: Logger }) => Record<string, http.RequestListener>;
 }
@@ -125,6 +130,19 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
   const routes = def.routes?.({ orm, log }) ?? {};
   const followers = Object.fromEntries((def.subscriptions ?? []).map((sub) => [sub.topic, createFollower(orm, sub, log)]));
   if (opts.followEvents ?? true) for (const f of Object.values(followers)) f.start(opts.followIntervalMs);
+  const timers = new Set<NodeJS.Timeout>();
+  const running = new Set<Promise<unknown>>();
+  if (opts.followEvents ?? true) {
+    for (const job of def.timers ?? []) {
+      const tick = () => {
+        const run = job.run(orm, now, log)
+          .catch((err) => log.error({ err, job: job.name }, 'timed job failed; retrying at the next interval'))
+          .finally(() => { running.delete(run); });
+        running.add(run);
+      };
+      timers.add(setInterval(tick, job.intervalMs));
+    }
+  }
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -201,6 +219,8 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
     orm,
     followers,
     async close() {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(running);
       await Promise.all(Object.values(followers).map((f) => f.stop()));
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
       await apollo.stop();

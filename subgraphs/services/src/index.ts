@@ -1,47 +1,27 @@
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { byIdLoader, loadSchema, notFound, requireScope, type SubgraphContext, type SubgraphDefinition } from '@trellis/platform';
+import { loadSchema, type Subscription, type SubgraphDefinition } from '@trellis/platform';
+import { entities } from './entities.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+import { resolvers } from './resolvers/index.ts';
+import { unitPathSubscription } from './unitPath.ts';
+import { ESCALATION_INTERVAL_MS, escalateEverywhere } from './resolvers/orders.ts';
 
 export const { sdl, typeDefs } = loadSchema(new URL('./schema.graphql', import.meta.url));
 export const migrationsDir = new URL('./migrations', import.meta.url).pathname;
 
-export const ServiceOrder = defineEntity({
-  name: 'ServiceOrder',
-  tableName: 'services.service_order',
-  properties: {
-    id: p.uuid().primary(),
-    tenantId: p.uuid().fieldName('tenant_id'),
-    orgUnitId: p.uuid().fieldName('org_unit_id'),
-    title: p.string(),
-  },
-});
-export type ServiceOrder = InferEntity<typeof ServiceOrder>;
-
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-const createLoaders = (em: SqlEntityManager) => ({
-  byId: byIdLoader((ids) => em.find(ServiceOrder, { id: { $in: ids.filter(isUuid) } }), (r) => r.id),
-});
-type Loaders = ReturnType<typeof createLoaders>;
-type Context = SubgraphContext<Loaders>;
-
-/** The services subgraph (minimal: its main entity and a health check; the services issue fills it). */
+/** The services subgraph: the demand, resource and project lists, the order and micro-wish flows, matching, rollups. */
 export const servicesSubgraph: SubgraphDefinition<Loaders> = {
   name: 'services',
   typeDefs,
-  entities: [ServiceOrder],
-  createLoaders,
-  resolvers: {
-    Query: {
-      async servicesRecord(_: unknown, args: { id: string }, ctx: Context) {
-        requireScope(ctx.principal, 'services:read');
-        const row = await ctx.loaders.byId.load(args.id);
-        if (!row) throw notFound('ServiceOrder', args.id);
-        return row;
-      },
-    },
-    ServiceOrder: {
-      __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.byId.load(ref.id),
-      organisation: (r: ServiceOrder) => ({ __typename: 'OrgUnit', id: r.orgUnitId }),
-    },
-  } as unknown as SubgraphDefinition<Loaders>['resolvers'],
+  resolvers: resolvers as unknown as SubgraphDefinition<Loaders>['resolvers'],
+  entities,
+  createLoaders: (em, principal, now) => createLoaders(em, principal, now),
+  // The unit-path copy follows the organisation topic of the event stream.
+  subscriptions: [unitPathSubscription as unknown as Subscription],
+  // Deadlines are checked on a timer in production; tests call the same job with their clock.
+  timers: [{ name: 'escalate-overdue-orders', intervalMs: ESCALATION_INTERVAL_MS, run: (orm, now) => escalateEverywhere(orm, now) }],
 };
+
+export { applyUnitChanged, unitPathSubscription, ORGANISATION_TOPIC, UNIT_CHANGED, type UnitChangedEvent } from './unitPath.ts';
+export { ServiceOrder } from './entities.ts';
+export { escalateEverywhere } from './resolvers/orders.ts';
+export { DEFAULT_CATALOGUE, flattenCatalogue } from './domain/catalogue.ts';

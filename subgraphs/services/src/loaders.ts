@@ -1,0 +1,184 @@
+import DataLoader from 'dataloader';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { badInput, byIdLoader, groupLoader, isUuid, sqlArray, type Principal } from '@trellis/platform';
+
+export type OrderState = 'SUBMITTED' | 'TRIAGED' | 'DISPATCHED' | 'POSTED' | 'ACCEPTED' | 'IN_PROGRESS' | 'DONE' | 'CLOSED' | 'CANCELLED';
+export type WishState = 'COLLECTED' | 'VERIFIED' | 'POSTED' | 'CLAIMED' | 'FULFILLED' | 'CONFIRMED' | 'ARCHIVED';
+
+/** An order row as the resolvers see it. */
+export interface OrderRow {
+  id: string; tenant_id: string; unit_id: string; category_id: string; title: string; description: string | null;
+  resident_name: string; resident_phone: string | null; channel: string; submitted_by: string; state: OrderState;
+  provider_kind: 'MEMBER' | 'STATIONED_UNIT' | null; provider_member_id: string | null; provider_stationed_unit_id: string | null;
+  provider_name: string | null; resource_id: string | null; submitted_at: Date; response_due: Date; completion_due: Date;
+  accepted_at: Date | null; done_at: Date | null; closed_at: Date | null; hours: number | null; rating: number | null;
+  rating_comment: string | null; escalation_level: number; escalated_to: string | null; overdue: boolean;
+}
+export const ORDER_COLUMNS = `o.id::text, o.tenant_id::text, o.unit_id::text, o.category_id::text, o.title, o.description, o.resident_name,
+  o.resident_phone, o.channel, o.submitted_by, o.state, o.provider_kind, o.provider_member_id::text, o.provider_stationed_unit_id::text,
+  o.provider_name, o.resource_id::text, o.submitted_at::text, o.response_due::text, o.completion_due::text, o.accepted_at::text, o.done_at::text, o.closed_at::text,
+  o.hours::float8 as hours, o.rating::int as rating, o.rating_comment, o.escalation_level::int as escalation_level, o.escalated_to::text, o.overdue`;
+
+export interface WishRow {
+  id: string; tenant_id: string; unit_id: string; title: string; description: string | null; resident_name: string;
+  resident_phone: string | null; state: WishState; claimed_by_member_id: string | null; collected_by: string;
+  collected_at: Date; fulfilled_at: Date | null;
+}
+export const WISH_COLUMNS = `w.id::text, w.tenant_id::text, w.unit_id::text, w.title, w.description, w.resident_name, w.resident_phone,
+  w.state, w.claimed_by_member_id::text, w.collected_by, w.collected_at::text, w.fulfilled_at::text`;
+
+/**
+ * Timestamps are selected as text (the ORM's driver returns them as text anyway) and turned
+ * into Dates here, so every resolver and the DateTime scalar see real instants.
+ */
+function datesOf<T>(fields: readonly string[]) {
+  return (row: T): T => {
+    const r = row as Record<string, unknown>;
+    for (const f of fields) if (typeof r[f] === 'string') r[f] = new Date((r[f] as string).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+    return row;
+  };
+}
+export const orderDates = datesOf<OrderRow>(['submitted_at', 'response_due', 'completion_due', 'accepted_at', 'done_at', 'closed_at']);
+export const wishDates = datesOf<WishRow>(['collected_at', 'fulfilled_at']);
+export const transitionDates = datesOf<TransitionRow>(['at']);
+
+export interface CategoryRow { id: string; parent_id: string | null; level: number; code: string; name: string; response_hours: number; completion_hours: number; sort: number }
+export const CATEGORY_COLUMNS = 'c.id::text, c.parent_id::text, c.level::int as level, c.code, c.name, c.response_hours, c.completion_hours, c.sort';
+
+export interface ResourceRow {
+  id: string; provider_kind: 'MEMBER' | 'STATIONED_UNIT'; member_id: string | null; stationed_unit_id: string | null; provider_name: string;
+  unit_id: string; serves_unit_id: string; category_ids: string[]; capacity: number; weekdays: number[]; from_hour: number; to_hour: number;
+  description: string | null; active: boolean;
+}
+export const RESOURCE_COLUMNS = `r.id::text, r.provider_kind, r.member_id::text, r.stationed_unit_id::text, r.provider_name, r.unit_id::text,
+  r.serves_unit_id::text, r.category_ids::text[] as category_ids, r.capacity, r.weekdays::int[] as weekdays, r.from_hour::int as from_hour,
+  r.to_hour::int as to_hour, r.description, r.active`;
+
+export interface ProjectRow { id: string; name: string; description: string | null; lead_unit_id: string; supporting_unit_ids: string[]; owner_name: string; deadline: string; state: string }
+export const PROJECT_COLUMNS = 'p.id::text, p.name, p.description, p.lead_unit_id::text, p.supporting_unit_ids::text[] as supporting_unit_ids, p.owner_name, p.deadline::text, p.state';
+
+export interface TransitionRow { subject_id: string; from_state: string | null; to_state: string; action: string; actor: string; at: Date; note: string | null }
+/** A reference to another subgraph's entity (OrgUnit, Member): only its id is known here. */
+export interface EntityRef { id: string }
+export interface StatRow { root_id: string; metric: string; value: number }
+
+export interface PageArgs { first: number; after?: string | null; state?: OrderState | null }
+export interface Page { rows: OrderRow[]; hasNextPage: boolean }
+
+export const encodeCursor = (o: { submitted_at: Date; id: string }) => Buffer.from(JSON.stringify([o.submitted_at.toISOString(), o.id])).toString('base64url');
+function decodeCursor(c: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]];
+  } catch { /* falls through */ }
+  throw badInput('The cursor is not one this service issued; pass pageInfo.endCursor of the previous page as `after`.', 'after');
+}
+
+/** Groups keys with equal page arguments so each group costs one statement (LATERAL per owner). */
+function pageLoader(fetch: (owners: string[], args: PageArgs) => Promise<(OrderRow & { owner_id: string })[]>) {
+  return new DataLoader<{ owner: string; args: PageArgs }, Page, string>(async (keys) => {
+    const groups = new Map<string, { args: PageArgs; owners: string[] }>();
+    for (const k of keys) {
+      const g = JSON.stringify(k.args);
+      const entry = groups.get(g) ?? { args: k.args, owners: [] };
+      entry.owners.push(k.owner);
+      groups.set(g, entry);
+    }
+    const results = new Map<string, Page | Error>();
+    for (const [g, { args, owners }] of groups) {
+      try {
+        if (!Number.isInteger(args.first) || args.first < 1 || args.first > 100) throw badInput('`first` must be between 1 and 100.', 'first');
+        const rows = (await fetch(owners.filter(isUuid), args)).map((r) => orderDates(r) as typeof r);
+        for (const o of owners) {
+          const mine = rows.filter((r) => r.owner_id === o);
+          results.set(`${o}|${g}`, { rows: mine.slice(0, args.first), hasNextPage: mine.length > args.first });
+        }
+      } catch (e) {
+        owners.forEach((o) => results.set(`${o}|${g}`, e as Error));
+      }
+    }
+    return keys.map((k) => results.get(`${k.owner}|${JSON.stringify(k.args)}`)!);
+  }, { cacheKeyFn: (k) => `${k.owner}|${JSON.stringify(k.args)}` });
+}
+
+function pageFilter(args: PageArgs, params: unknown[]): string {
+  const where: string[] = [];
+  if (args.state) { where.push('o.state = ?'); params.push(args.state); }
+  if (args.after) {
+    const [at, id] = decodeCursor(args.after);
+    where.push('(o.submitted_at, o.id) < (?::timestamptz, ?::uuid)');
+    params.push(at, id);
+  }
+  return where.map((w) => ` and ${w}`).join('');
+}
+
+/** Per-request loaders: every relation and reference costs one statement per batch. */
+export function createLoaders(em: SqlEntityManager, _principal: Principal, _now: () => Date) {
+  const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
+  return {
+    order: byIdLoader(async (keys) => (await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = any(?::uuid[])`, [ids(keys)])).map(orderDates), (o) => o.id),
+    wish: byIdLoader(async (keys) => (await em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish w where w.id = any(?::uuid[])`, [ids(keys)])).map(wishDates), (w) => w.id),
+    category: byIdLoader((keys) => em.execute<CategoryRow[]>(`select ${CATEGORY_COLUMNS} from services.category c where c.id = any(?::uuid[])`, [ids(keys)]), (c) => c.id),
+    resource: byIdLoader((keys) => em.execute<ResourceRow[]>(`select ${RESOURCE_COLUMNS} from services.resource r where r.id = any(?::uuid[])`, [ids(keys)]), (r) => r.id),
+    orderTransitions: groupLoader(
+      async (keys: readonly string[]) => (await em.execute<TransitionRow[]>(
+        `select order_id::text as subject_id, from_state, to_state, action, actor, at::text, note from services.order_transition
+          where order_id = any(?::uuid[]) order by id`, [ids(keys)])).map(transitionDates),
+      (t) => t.subject_id,
+    ),
+    wishTransitions: groupLoader(
+      async (keys: readonly string[]) => (await em.execute<TransitionRow[]>(
+        `select wish_id::text as subject_id, from_state, to_state, action, actor, at::text, note from services.wish_transition
+          where wish_id = any(?::uuid[]) order by id`, [ids(keys)])).map(transitionDates),
+      (t) => t.subject_id,
+    ),
+    /**
+     * Subtree statistics from the maintained subtree summaries: one row per metric, never the
+     * orders. A unit above the caller's scope answers for the part the caller may see (its scope
+     * unit's subtree); a unit elsewhere answers nothing.
+     */
+    statistics: groupLoader(
+      (keys: readonly string[]) => em.execute<StatRow[]>(
+        `select root.unit_id::text as root_id, s.metric, s.value::float8 as value
+           from services.unit_path root
+           join services.subtree_stat s on s.tenant_id = root.tenant_id and s.ancestor_id = case
+                  when platform.in_scope(root.path) then root.unit_id
+                  when root.path @> (select p.path from services.unit_path p where p.unit_id = platform.scope_label()::uuid) then platform.scope_label()::uuid
+                end
+          where root.unit_id = any(?::uuid[])`, [ids(keys)]),
+      (r) => r.root_id,
+    ),
+    /** Orders of a unit's subtree, newest first. */
+    unitOrders: pageLoader((owners, args) => {
+      const params: unknown[] = [sqlArray(owners)];
+      const filter = pageFilter(args, params);
+      params.push(args.first + 1);
+      return em.execute<(OrderRow & { owner_id: string })[]>(
+        `select up.unit_id::text as owner_id, p.* from unnest(?::uuid[]) as r(unit_id)
+           join services.unit_path up on up.unit_id = r.unit_id
+           cross join lateral (select ${ORDER_COLUMNS} from services.service_order o
+             where o.org_path <@ up.path${filter} order by o.submitted_at desc, o.id desc limit ?) p`, params);
+    }),
+    /** Orders a member served, newest first. */
+    memberOrders: pageLoader((owners, args) => {
+      const params: unknown[] = [sqlArray(owners)];
+      const filter = pageFilter(args, params);
+      params.push(args.first + 1);
+      return em.execute<(OrderRow & { owner_id: string })[]>(
+        `select r.member_id::text as owner_id, p.* from unnest(?::uuid[]) as r(member_id)
+           cross join lateral (select ${ORDER_COLUMNS} from services.service_order o
+             where o.tenant_id = platform.current_tenant() and o.provider_member_id = r.member_id${filter}
+             order by o.submitted_at desc, o.id desc limit ?) p`, params);
+    }),
+    /** Volunteer hours: hours served on closed orders, per member. */
+    volunteerHours: new DataLoader<string, number>(async (keys) => {
+      const rows = await em.execute<{ member_id: string; hours: number }[]>(
+        `select provider_member_id::text as member_id, sum(hours)::float8 as hours from services.service_order
+          where tenant_id = platform.current_tenant() and provider_member_id = any(?::uuid[]) and state = 'CLOSED' group by 1`, [ids(keys)]);
+      const byId = new Map(rows.map((r) => [r.member_id, r.hours]));
+      return keys.map((k) => byId.get(k) ?? 0);
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

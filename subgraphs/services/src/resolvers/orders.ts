@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, forbidden, hasScope, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
+import { afterWrite, type Context } from '../context.ts';
+import { AWAITING_RESPONSE, CANCELLABLE, ESCALATION_KINDS, FINISHED, expectState } from '../domain/flow.ts';
+import { CATEGORY_COLUMNS, ORDER_COLUMNS, orderDates, RESOURCE_COLUMNS, type CategoryRow, type OrderRow, type OrderState, type ResourceRow } from '../loaders.ts';
+import { rankCandidates } from './matching.ts';
+
+interface SubmitInput { unitId: string; categoryId: string; title: string; description?: string | null; residentName: string; residentPhone?: string | null; channel: string }
+
+const HOUR = 3_600_000;
+
+export function text(value: string, field: string, max: number): string {
+  const v = value.trim();
+  if (v.length < 1 || v.length > max) throw badInput(`${field} must have 1 to ${max} characters.`, field);
+  return v;
+}
+export function phone(value: string | null | undefined, field: string): string | null {
+  if (!value) return null;
+  const p = value.trim();
+  if (!/^[0-9+ -]{5,20}$/.test(p)) throw badInput('The phone number may hold only digits, spaces, + and - (5 to 20 characters).', field);
+  return p;
+}
+
+/** A unit known to this service and inside the caller's scope; NOT_FOUND otherwise. */
+export async function requireUnit(ctx: Context, id: string): Promise<void> {
+  if (!isUuid(id)) throw notFound('OrgUnit', id);
+  const rows = await ctx.em.execute<{ visible: boolean }[]>('select platform.in_scope(path) as visible from services.unit_path where unit_id = ?', [id]);
+  if (!rows[0]?.visible) throw notFound('OrgUnit', id);
+}
+
+export async function requireCategory(ctx: Context, id: string): Promise<CategoryRow> {
+  if (!isUuid(id)) throw notFound('ServiceCategory', id);
+  const rows = await ctx.em.execute<CategoryRow[]>(`select ${CATEGORY_COLUMNS} from services.category c where c.id = ?`, [id]);
+  if (!rows[0]) throw notFound('ServiceCategory', id);
+  return rows[0];
+}
+
+/**
+ * The order locked for this transaction, or NOT_FOUND. The row lock is what resolves races:
+ * a second claimer waits here, then reads the state the first one committed.
+ */
+async function lockOrder(ctx: Context, id: string): Promise<OrderRow> {
+  if (!isUuid(id)) throw notFound('ServiceOrder', id);
+  const rows = await ctx.em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = ? for update`, [id]);
+  if (!rows[0]) throw notFound('ServiceOrder', id);
+  return orderDates(rows[0]);
+}
+
+/** Applies a state change with its column updates and records the transition (who, when, from which state). */
+async function move(ctx: Context, o: OrderRow, action: string, to: OrderState, set: Record<string, unknown> = {}, note: string | null = null): Promise<OrderRow> {
+  const now = ctx.now();
+  const cols = Object.keys(set);
+  await ctx.em.execute(
+    `update services.service_order set state = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
+    [to, now, ...cols.map((c) => set[c]), o.id],
+  );
+  await ctx.em.execute(
+    'insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note) values (?, ?, ?, ?, ?, ?, ?, ?)',
+    [ctx.principal.tenantId, o.id, o.state, to, action, ctx.principal.sub, now, note],
+  );
+  afterWrite(ctx);
+  const row = await ctx.loaders.order.load(o.id);
+  if (!row) throw notFound('ServiceOrder', o.id);
+  return row;
+}
+
+/** The provider's own actions: the dispatched member themself, or an administrator with services:write. */
+function requireProviderOrAdmin(ctx: Context, o: OrderRow): void {
+  if (hasScope(ctx.principal, 'services:write')) return;
+  if (ctx.principal.memberId && o.provider_member_id === ctx.principal.memberId) return;
+  throw forbidden('Only the provider the order was given to, or an administrator, may do this.');
+}
+
+/** Who a claim is for: a member claims for themself; an administrator names the member. */
+export function claimant(ctx: Context, memberId: string | null | undefined): string {
+  if (ctx.principal.memberId && (memberId == null || memberId === ctx.principal.memberId)) return ctx.principal.memberId;
+  if (!hasScope(ctx.principal, 'services:write')) throw forbidden('A member claims for themself; claiming for another member needs the "services:write" permission.');
+  if (!memberId) throw badInput('Name the member the claim is for (memberId).', 'memberId');
+  if (!isUuid(memberId)) throw badInput('memberId must be a member id (UUID).', 'memberId');
+  return memberId;
+}
+
+async function dispatchTo(ctx: Context, o: OrderRow, r: ResourceRow, action: string, note: string | null) {
+  return move(ctx, o, action, 'DISPATCHED', {
+    provider_kind: r.provider_kind, provider_member_id: r.member_id, provider_stationed_unit_id: r.stationed_unit_id,
+    provider_name: r.provider_name, resource_id: r.id,
+  }, note);
+}
+
+export const orderMutations = {
+  async submitOrder(_: unknown, { input }: { input: SubmitInput }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const title = text(input.title, 'input.title', 100);
+    const residentName = text(input.residentName, 'input.residentName', 50);
+    const residentPhone = phone(input.residentPhone, 'input.residentPhone');
+    await requireUnit(ctx, input.unitId);
+    const c = await requireCategory(ctx, input.categoryId);
+    const now = ctx.now();
+    const id = randomUUID();
+    await ctx.em.execute(
+      `insert into services.service_order (id, tenant_id, unit_id, org_path, category_id, title, description, resident_name, resident_phone,
+         channel, submitted_by, state, submitted_at, response_due, completion_due, updated_at)
+       values (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'SUBMITTED', ?, ?, ?, ?)`,
+      [id, ctx.principal.tenantId, input.unitId, c.id, title, input.description ?? null, residentName, residentPhone, input.channel,
+        ctx.principal.sub, now, new Date(now.getTime() + c.response_hours * HOUR), new Date(now.getTime() + c.completion_hours * HOUR), now],
+    );
+    await ctx.em.execute(
+      `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at) values (?, ?, null, 'SUBMITTED', 'submit', ?, ?)`,
+      [ctx.principal.tenantId, id, ctx.principal.sub, now],
+    );
+    afterWrite(ctx);
+    const row = await ctx.loaders.order.load(id);
+    if (!row) throw notFound('ServiceOrder', id);
+    return row;
+  },
+
+  async triageOrder(_: unknown, { id, categoryId }: { id: string; categoryId?: string | null }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const o = await lockOrder(ctx, id);
+    expectState('order', o.state, ['SUBMITTED'], 'triage');
+    if (categoryId && categoryId !== o.category_id) {
+      // Re-categorised: the deadlines follow the new category, still counted from submission.
+      const c = await requireCategory(ctx, categoryId);
+      const at = o.submitted_at.getTime();
+      return move(ctx, o, 'triage', 'TRIAGED', { category_id: c.id, response_due: new Date(at + c.response_hours * HOUR), completion_due: new Date(at + c.completion_hours * HOUR) }, `category ${c.code}`);
+    }
+    return move(ctx, o, 'triage', 'TRIAGED');
+  },
+
+  async dispatchOrder(_: unknown, { id, resourceId }: { id: string; resourceId: string }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const o = await lockOrder(ctx, id);
+    expectState('order', o.state, ['TRIAGED'], 'dispatch');
+    if (!isUuid(resourceId)) throw notFound('Resource', resourceId);
+    const rows = await ctx.em.execute<ResourceRow[]>(`select ${RESOURCE_COLUMNS} from services.resource r where r.id = ?`, [resourceId]);
+    const r = rows[0];
+    if (!r) throw notFound('Resource', resourceId);
+    if (!r.active) throw conflict('This offer is no longer active; choose another provider.');
+    return dispatchTo(ctx, o, r, 'dispatch', null);
+  },
+
+  async dispatchAutomatically(_: unknown, { id }: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const o = await lockOrder(ctx, id);
+    expectState('order', o.state, ['TRIAGED'], 'dispatch automatically');
+    const ranked = await rankCandidates(ctx, o, 10);
+    const top = ranked.find((c) => c.load > 0);
+    if (!top) throw conflict('No provider with spare capacity offers this kind of service for this area; post the order for claiming or register an offer.');
+    return dispatchTo(ctx, o, top.resource, 'dispatch-auto', `score ${top.score}`);
+  },
+
+  async postOrderForClaiming(_: unknown, { id }: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const o = await lockOrder(ctx, id);
+    expectState('order', o.state, ['TRIAGED'], 'post for claiming');
+    return move(ctx, o, 'post', 'POSTED');
+  },
+
+  async claimOrder(_: unknown, { id, memberId }: { id: string; memberId?: string | null }, ctx: Context) {
+    const member = claimant(ctx, memberId);
+    const o = await lockOrder(ctx, id);
+    if (o.state !== 'POSTED') throw conflict(o.state === 'ACCEPTED' || o.state === 'IN_PROGRESS' ? 'Someone else has already claimed this order.' : `The order is ${o.state}; only a POSTED order can be claimed.`);
+    return move(ctx, o, 'claim', 'ACCEPTED', {
+      provider_kind: 'MEMBER', provider_member_id: member, provider_stationed_unit_id: null, provider_name: null, resource_id: null, accepted_at: ctx.now(),
+    });
+  },
+
+  async acceptOrder(_: unknown, { id }: { id: string }, ctx: Context) {
+    const o = await lockOrder(ctx, id);
+    requireProviderOrAdmin(ctx, o);
+    expectState('order', o.state, ['DISPATCHED'], 'accept');
+    return move(ctx, o, 'accept', 'ACCEPTED', { accepted_at: ctx.now() });
+  },
+
+  async declineOrder(_: unknown, { id, reason }: { id: string; reason: string }, ctx: Context) {
+    const o = await lockOrder(ctx, id);
+    requireProviderOrAdmin(ctx, o);
+    expectState('order', o.state, ['DISPATCHED'], 'decline');
+    const why = text(reason, 'reason', 200);
+    return move(ctx, o, 'decline', 'TRIAGED', { provider_kind: null, provider_member_id: null, provider_stationed_unit_id: null, provider_name: null, resource_id: null }, why);
+  },
+
+  async startOrder(_: unknown, { id }: { id: string }, ctx: Context) {
+    const o = await lockOrder(ctx, id);
+    requireProviderOrAdmin(ctx, o);
+    expectState('order', o.state, ['ACCEPTED'], 'start');
+    return move(ctx, o, 'start', 'IN_PROGRESS');
+  },
+
+  async completeOrder(_: unknown, { id, hours }: { id: string; hours: number }, ctx: Context) {
+    const o = await lockOrder(ctx, id);
+    requireProviderOrAdmin(ctx, o);
+    expectState('order', o.state, ['ACCEPTED', 'IN_PROGRESS'], 'complete');
+    if (!(hours >= 0 && hours <= 1000)) throw badInput('Hours served must be between 0 and 1000.', 'hours');
+    return move(ctx, o, 'complete', 'DONE', { done_at: ctx.now(), hours: Math.round(hours * 100) / 100 });
+  },
+
+  async rateOrder(_: unknown, { id, rating, comment, reopen }: { id: string; rating: number; comment?: string | null; reopen?: boolean | null }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw badInput('The rating is one of five levels, 1 (dissatisfied) to 5 (very satisfied).', 'rating');
+    const o = await lockOrder(ctx, id);
+    expectState('order', o.state, ['DONE'], 'rate');
+    if (reopen) {
+      if (rating > 2) throw badInput('Only an unsatisfied rating (1 or 2) can reopen an order; rate it without reopen to close it.', 'reopen');
+      return move(ctx, o, 'reopen', 'IN_PROGRESS', { done_at: null }, `rated ${rating}${comment ? `: ${comment}` : ''}`);
+    }
+    const now = ctx.now();
+    const closed = await move(ctx, o, 'rate', 'CLOSED', { rating, rating_comment: comment ?? null, closed_at: now });
+    // The members subgraph turns this into volunteer points; published in this transaction (outbox).
+    await ctx.em.execute("select events.publish('service.completed', ?::jsonb)", [JSON.stringify({
+      orderId: o.id, memberId: o.provider_member_id, stationedUnitId: o.provider_stationed_unit_id, unitId: o.unit_id,
+      hours: o.hours ?? 0, rating, completedAt: now.toISOString(),
+    })]);
+    return closed;
+  },
+
+  async cancelOrder(_: unknown, { id, reason }: { id: string; reason?: string | null }, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const o = await lockOrder(ctx, id);
+    expectState('order', o.state, CANCELLABLE, 'cancel');
+    return move(ctx, o, 'cancel', 'CANCELLED', {}, reason ?? null);
+  },
+
+  async escalateOverdueOrders(_: unknown, __: unknown, ctx: Context) {
+    requireScope(ctx.principal, 'services:write');
+    const n = await escalate(ctx.em, ctx.principal.tenantId, ctx.principal.sub, ctx.now());
+    afterWrite(ctx);
+    return n;
+  },
+};
+
+/**
+ * Marks open orders in the session's scope that missed a deadline as overdue and escalates them
+ * one level up the tree per missed deadline (response → community, completion → street).
+ * Idempotent: an order already at its level is left alone. Returns how many orders changed.
+ */
+export async function escalate(em: SqlEntityManager, tenantId: string, actor: string, now: Date): Promise<number> {
+  const rows = await em.execute<{ id: string; state: string; level: number; target: string | null; target_name: string | null }[]>(
+    `with due as (
+       select o.id, o.state, o.org_path, o.escalation_level,
+              case when o.completion_due < ? then 2 when o.response_due < ? and o.state = any(?::text[]) then 1 else 0 end as level
+         from services.service_order o
+        where o.state <> all(?::text[]) and (o.response_due < ? or o.completion_due < ?)
+        order by o.id
+          for update
+     ), target as (
+       select d.id, d.level, t.unit_id, t.name from due d
+         left join lateral (
+           select u.unit_id, u.name from services.unit_path u
+            where u.path @> d.org_path and u.kind = any(case d.level when 2 then ?::text[] else ?::text[] end)
+            order by nlevel(u.path) desc limit 1) t on true
+        where d.level > d.escalation_level
+     )
+     update services.service_order o set escalation_level = t.level, overdue = true, escalated_to = coalesce(t.unit_id, o.escalated_to), updated_at = ?
+       from target t where o.id = t.id
+     returning o.id::text, o.state, t.level, t.unit_id::text as target, t.name as target_name`,
+    [now, now, `{${AWAITING_RESPONSE.join(',')}}`, `{${FINISHED.join(',')}}`, now, now, `{${ESCALATION_KINDS[2].join(',')}}`, `{${ESCALATION_KINDS[1].join(',')}}`, now],
+  );
+  if (rows.length) {
+    await em.execute(
+      `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note)
+       select ?::uuid, id, state, state, 'escalate', ?, ?, note from unnest(?::uuid[], ?::text[], ?::text[]) as x(id, state, note)`,
+      [tenantId, actor, now, sqlArray(rows.map((r) => r.id)), sqlArray(rows.map((r) => r.state)),
+        sqlArray(rows.map((r) => `${r.level === 2 ? 'completion' : 'response'} deadline missed; escalated to ${r.target_name ?? 'the next level'}`))],
+    );
+  }
+  return rows.length;
+}
+
+/** How often production escalates (every tenant, whole tenant scope, actor `system`). */
+export const ESCALATION_INTERVAL_MS = 5 * 60_000;
+
+/** The timed job: one transaction per tenant, so one tenant's failure does not hold up the others. */
+export async function escalateEverywhere(orm: MikroORM, now: () => Date): Promise<number> {
+  // events.counter is the platform's tenant directory (readable by every service role).
+  const tenants = await orm.em.fork().execute<{ tenant_id: string }[]>(`select tenant_id::text from events.counter where topic = 'organisation' order by tenant_id`);
+  let total = 0;
+  for (const { tenant_id } of tenants) {
+    const em = orm.em.fork({ session: { variables: { 'app.tenant_id': tenant_id, 'app.scope_unit': '', 'app.principal': 'system' } } }) as SqlEntityManager;
+    total += await em.transactional((tx) => escalate(tx, tenant_id, 'system', now()));
+  }
+  return total;
+}

@@ -1,18 +1,23 @@
 import { scalarResolvers } from '@trellis/platform';
 import { mutationResolvers } from './mutation.ts';
 import { queryResolvers } from './query.ts';
-import { campaignResolvers, orgUnitResolvers, progressResolvers, resultResolvers, scoreResolvers, targetResolvers, templateResolvers } from './types.ts';
+import { reviewMutations } from './reviews.ts';
+import { appraisalResolvers, campaignResolvers, dutyReportResolvers, memberAppraisalResolvers, memberResolvers, orgUnitResolvers, orgUnitReviewResolvers, progressResolvers, resultResolvers, scoreResolvers, targetResolvers, templateResolvers } from './types.ts';
 
 export const resolvers = {
   Date: scalarResolvers.Date,
   DateTime: scalarResolvers.DateTime,
   Query: queryResolvers,
-  Mutation: mutationResolvers,
+  Mutation: { ...mutationResolvers, ...reviewMutations },
   AssessmentTemplate: templateResolvers,
   AssessmentCampaign: campaignResolvers,
   AssessmentTarget: targetResolvers,
   IndicatorScore: scoreResolvers,
   AssessmentResult: resultResolvers,
   CampaignProgress: progressResolvers,
-  OrgUnit: orgUnitResolvers,
+  OrgUnit: { ...orgUnitResolvers, ...orgUnitReviewResolvers },
+  DemocraticAppraisal: appraisalResolvers,
+  MemberAppraisal: memberAppraisalResolvers,
+  DutyReport: dutyReportResolvers,
+  Member: memberResolvers,
 };

@@ -1,7 +1,8 @@
 import { badInput, conflict, forbidden, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
-import { ACTOR, SEND_BACK, requireTier, type Role, type TargetAuthority, type TargetState, type Tier } from '../domain/campaign.ts';
-import { computedPoints, gradeFor, lowestGrade, quotaLimit, totalScore, type IndicatorPoints } from '../domain/grading.ts';
+import { sendBackFrom } from '../domain/flow.ts';
+import { TARGET_FLOW, requireTier, type Role, type TargetAuthority, type TargetState, type Tier } from '../domain/campaign.ts';
+import { computedPoints, gradeFor, lowestGrade, requireQuota, totalScore, type IndicatorPoints } from '../domain/grading.ts';
 import { checkDimensions, checkGrading, indicatorsOf, metricsOf, type DimensionInput, type GradingInput, type Indicator, type Period } from '../domain/template.ts';
 import { TARGET_COLUMNS, type TargetRow, type TemplateRow } from '../loaders.ts';
 import { payCoefficients } from './query.ts';
@@ -17,7 +18,7 @@ const text = (v: string | null | undefined, field: string, max = 2000): string =
 };
 
 /** The unit the caller acts for: its scope unit, or the tenant's root for a city administrator. */
-async function actingUnit(ctx: Context): Promise<string | null> {
+export async function actingUnit(ctx: Context): Promise<string | null> {
   const p = ctx.principal;
   if (p.role === 'INTEGRATOR' || p.role === 'MEMBER') return null;
   if (p.scopeUnitId) return p.scopeUnitId;
@@ -25,11 +26,15 @@ async function actingUnit(ctx: Context): Promise<string | null> {
   return rows[0]?.id ?? null;
 }
 
-/** The target's reviewers, whatever the caller's scope (NOT_FOUND only when the tenant has no such target). */
+/**
+ * The target's reviewers, read under the caller's scope: a target the caller cannot see is
+ * NOT_FOUND whether or not it exists (existence does not leak across streets); a visible one
+ * acted on by the wrong tier is FORBIDDEN (requireTier).
+ */
 async function authority(ctx: Context, id: string): Promise<TargetAuthority> {
   if (!isUuid(id)) throw notFound('AssessmentTarget', id);
   const rows = await ctx.em.execute<{ unit_id: string; street_id: string; decider_id: string; state: TargetState }[]>(
-    'select unit_id::text, street_id::text, decider_id::text, state from assessment.target_authority(?)', [id]);
+    'select unit_id::text, street_id::text, decider_id::text, state from assessment.target where id = ?', [id]);
   if (!rows[0]) throw notFound('AssessmentTarget', id);
   return { unitId: rows[0].unit_id, streetId: rows[0].street_id, deciderId: rows[0].decider_id, state: rows[0].state };
 }
@@ -59,8 +64,9 @@ async function transition(ctx: Context, targetId: string, action: string, from: 
 
 async function moveTo(ctx: Context, t: TargetRow, to: TargetState, action: string, comment: string | null, extra: { score?: number | null; grade?: string | null; stars?: number | null; vetoed?: boolean; noticeEndsAt?: Date | null } = {}) {
   await ctx.em.execute(
-    `update assessment.target set state = ?, state_since = ?, proposed_score = ?, proposed_grade = ?, proposed_stars = ?, vetoed = ?, notice_ends_at = ? where id = ?`,
-    [to, iso(ctx.now()), extra.score ?? null, extra.grade ?? null, extra.stars ?? null, extra.vetoed ?? false, extra.noticeEndsAt ? iso(extra.noticeEndsAt) : null, t.id]);
+    `update assessment.target set state = ?, state_since = ?, proposed_score = ?, proposed_grade = ?, proposed_stars = ?, vetoed = ?, notice_ends_at = ?, final_grade = ? where id = ?`,
+    [to, iso(ctx.now()), extra.score ?? null, extra.grade ?? null, extra.stars ?? null, extra.vetoed ?? false, extra.noticeEndsAt ? iso(extra.noticeEndsAt) : null,
+      to === 'FINAL' ? extra.grade ?? null : null, t.id]);
   await transition(ctx, t.id, action, t.state, to, comment);
 }
 
@@ -255,10 +261,8 @@ export const mutationResolvers = {
       const [c] = await ctx.em.execute<{ total: number; taken: number }[]>(
         `select count(*)::int as total, count(*) filter (where state in ('NOTICE', 'FINAL') and proposed_grade = ? and id <> ?)::int as taken
            from assessment.target where campaign_id = ? and decider_id = ?`, [band.grade, t.id, t.campaignId, t.deciderId]);
-      const limit = quotaLimit(band, c!.total);
-      if (c!.taken + 1 > limit) {
-        throw conflict(`The quota for ${band.label} (${band.grade}: at most ${Math.round(band.maxShare * 1000) / 10} % of the ${c!.total} targets this organisation decides, i.e. ${limit}) is used up; ${c!.taken} already hold it. Adjust the scores with a reason or decide another grade.`);
-      }
+      requireQuota(band, c!.total, c!.taken + 1, 'targets this organisation decides',
+        `${c!.taken} already hold it. Adjust the scores with a reason or decide another grade.`);
     }
     const noticeEndsAt = new Date(ctx.now().getTime() + locked.noticeDays * 86_400_000);
     await moveTo(ctx, t, 'NOTICE', 'DECIDE', a.comment?.trim() || null, { score, grade: band.grade, stars: band.stars, vetoed, noticeEndsAt });
@@ -268,9 +272,9 @@ export const mutationResolvers = {
   async sendBackAssessment(_: unknown, a: { targetId: string; comment: string }, ctx: Context) {
     const comment = text(a.comment, 'comment');
     const auth = await authority(ctx, a.targetId);
-    const to = SEND_BACK[auth.state];
-    if (!to) throw conflict(auth.state === 'FINAL' ? 'A final result cannot be sent back; record an amendment instead.' : 'A self-assessment has no tier below to send it back to.');
-    const locked = await act(ctx, a.targetId, ACTOR[auth.state], [auth.state], 'send it back');
+    const { to, role } = sendBackFrom(TARGET_FLOW, auth.state,
+      auth.state === 'FINAL' ? 'A final result cannot be sent back; record an amendment instead.' : 'A self-assessment has no tier below to send it back to.');
+    const locked = await act(ctx, a.targetId, role, [auth.state], 'send it back');
     await moveTo(ctx, locked.target, to, 'SEND_BACK', comment);
     return reloadTarget(ctx, a.targetId);
   },

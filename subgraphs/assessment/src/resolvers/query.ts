@@ -35,6 +35,14 @@ export const queryResolvers = {
     if (!(await ctx.loaders.campaign.load(a.campaignId))) throw notFound('AssessmentCampaign', a.campaignId);
     return ctx.loaders.resultsOfCampaign.load(a.campaignId);
   },
+  async democraticAppraisal(_: unknown, a: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'assessment:read');
+    return (await ctx.loaders.appraisal.load(a.id)) ?? Promise.reject(notFound('DemocraticAppraisal', a.id));
+  },
+  async dutyReport(_: unknown, a: { id: string }, ctx: Context) {
+    requireScope(ctx.principal, 'assessment:read');
+    return (await ctx.loaders.dutyReport.load(a.id)) ?? Promise.reject(notFound('DutyReport', a.id));
+  },
   async payCoefficients(_: unknown, __: unknown, ctx: Context) {
     requireRead(ctx);
     return Object.entries(await payCoefficients(ctx)).map(([grade, coefficient]) => ({ grade, coefficient }));

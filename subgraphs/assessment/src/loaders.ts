@@ -27,6 +27,10 @@ export interface ResultRow {
 export interface AmendmentRow { targetId: string; score: number; grade: string; reason: string; amendedBy: string; amendedAt: string }
 export interface RectificationRow { id: string; targetId: string; dueOn: string; status: 'OPEN' | 'DONE'; followUp: string | null }
 export interface ProgressRow { key: string; campaignId: string; state: TargetState | null; grade: string | null; count: number; overdue: number }
+/** An entity another subgraph owns, by its key (OrgUnit, Member). */
+export interface EntityRef { __typename?: 'OrgUnit' | 'Member'; id: string }
+/** Campaign progress as resolved (the campaign itself comes from its loader). */
+export interface ProgressView { campaignId: string; targets: number; byState: { state: TargetState; count: number; overdue: number }[]; gradeDistribution: { grade: string; count: number }[] }
 export interface AppraisalRow {
   id: string; unitId: string; confirmerId: string; year: number; state: AppraisalState; stateSince: string; excellentMaxShare: number; memberCount: number;
 }

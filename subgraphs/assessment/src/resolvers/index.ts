@@ -1,10 +1,12 @@
+import type { Resolvers } from '../generated/resolvers.ts';
 import { scalarResolvers } from '@trellis/platform';
 import { mutationResolvers } from './mutation.ts';
 import { queryResolvers } from './query.ts';
 import { reviewMutations } from './reviews.ts';
 import { appraisalResolvers, campaignResolvers, dutyReportResolvers, memberAppraisalResolvers, memberResolvers, orgUnitResolvers, orgUnitReviewResolvers, progressResolvers, resultResolvers, scoreResolvers, targetResolvers, templateResolvers } from './types.ts';
 
-export const resolvers = {
+/** Every resolver, checked against the schema's generated types (parents are the mapped rows). */
+export const resolvers: Resolvers = {
   Date: scalarResolvers.Date,
   DateTime: scalarResolvers.DateTime,
   Query: queryResolvers,

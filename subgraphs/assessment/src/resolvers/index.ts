@@ -3,7 +3,7 @@ import { scalarResolvers } from '@trellis/platform';
 import { mutationResolvers } from './mutation.ts';
 import { queryResolvers } from './query.ts';
 import { reviewMutations } from './reviews.ts';
-import { appraisalResolvers, campaignResolvers, dutyReportResolvers, memberAppraisalResolvers, memberResolvers, orgUnitResolvers, orgUnitReviewResolvers, progressResolvers, resultResolvers, scoreResolvers, targetResolvers, templateResolvers } from './types.ts';
+import { appraisalResolvers, campaignResolvers, dutyReportResolvers, memberAppraisalResolvers, memberResolvers, orgUnitResolvers, progressResolvers, resultResolvers, scoreResolvers, targetResolvers, templateResolvers } from './types.ts';
 
 /** Every resolver, checked against the schema's generated types (parents are the mapped rows). */
 export const resolvers: Resolvers = {
@@ -17,7 +17,7 @@ export const resolvers: Resolvers = {
   IndicatorScore: scoreResolvers,
   AssessmentResult: resultResolvers,
   CampaignProgress: progressResolvers,
-  OrgUnit: { ...orgUnitResolvers, ...orgUnitReviewResolvers },
+  OrgUnit: orgUnitResolvers,
   DemocraticAppraisal: appraisalResolvers,
   MemberAppraisal: memberAppraisalResolvers,
   DutyReport: dutyReportResolvers,

@@ -1,8 +1,9 @@
+import type { MutationResolvers } from '../generated/resolvers.ts';
 import { badInput, conflict, forbidden, isUuid, notFound, requireScope, sqlArray, type Principal } from '@trellis/platform';
-import { afterWrite, type Context } from '../context.ts';
+import { afterWrite, must, type Context } from '../context.ts';
 import {
   ADVANCE, APPRAISAL_FLOW, DEFAULT_EXCELLENT_SHARE, DUTY_GRADING, FOLLOW_UP_DAYS, appraisalBands, dutyScore,
-  type AppraisalGrade, type AppraisalRole, type AppraisalState, type DutyRating,
+  type AppraisalGrade, type AppraisalRole, type AppraisalState,
 } from '../domain/appraisal.ts';
 import { requireRole, sendBackFrom } from '../domain/flow.ts';
 import { gradeFor, requireQuota } from '../domain/grading.ts';
@@ -78,13 +79,10 @@ async function lockReport(ctx: Context, id: string): Promise<DutyReportRow> {
   return (await ctx.loaders.dutyReport.load(id))!;
 }
 
-interface OpenAppraisalInput { unitId: string; year: number; memberIds: string[] }
 interface ProposalInput { memberId: string; grade: AppraisalGrade; reason?: string | null }
-interface BallotInput { memberId: string; votes: { grade: AppraisalGrade; count: number }[] }
-interface DutyReportInput { unitId: string; secretaryMemberId: string; year: number; report: string }
 
-export const reviewMutations = {
-  async openDemocraticAppraisal(_: unknown, a: { input: OpenAppraisalInput }, ctx: Context) {
+export const reviewMutations: MutationResolvers = {
+  async openDemocraticAppraisal(_, a, ctx) {
     const i = a.input;
     requireScope(ctx.principal, 'assessment:write');
     const unit = await visibleUnit(ctx, i.unitId);
@@ -109,7 +107,7 @@ export const reviewMutations = {
     return reloadAppraisal(ctx, row!.id);
   },
 
-  async submitSelfAppraisal(_: unknown, a: { appraisalId: string; memberId: string; text: string; grade: AppraisalGrade }, ctx: Context) {
+  async submitSelfAppraisal(_, a, ctx) {
     const summary = text(a.text, 'text', 4000);
     const { a: ap, held } = await lockAppraisal(ctx, a.appraisalId);
     // The member writes their own; the branch may record one written on paper.
@@ -123,10 +121,10 @@ export const reviewMutations = {
     await ctx.em.execute('update assessment.appraisal_member set self_summary = ?, self_grade = ?, self_at = ? where appraisal_id = ? and member_id = ?',
       [summary, a.grade, iso(ctx.now()), ap.id, a.memberId]);
     afterWrite(ctx);
-    return (await ctx.loaders.appraisalMembers.load(ap.id)).find((m) => m.memberId === a.memberId);
+    return (await ctx.loaders.appraisalMembers.load(ap.id)).find((m) => m.memberId === a.memberId)!;
   },
 
-  async submitPeerAppraisal(_: unknown, a: { appraisalId: string; grades: { memberId: string; grade: AppraisalGrade }[] }, ctx: Context) {
+  async submitPeerAppraisal(_, a, ctx) {
     const rater = ctx.principal.role === 'MEMBER' ? ctx.principal.memberId : undefined;
     if (!rater) throw forbidden('Peer appraisal is given by the branch\'s members themselves.');
     const { a: ap } = await lockAppraisal(ctx, a.appraisalId);
@@ -150,7 +148,7 @@ export const reviewMutations = {
     return (await ctx.loaders.appraisalMembers.load(ap.id)).filter((m) => seen.has(m.memberId));
   },
 
-  async advanceDemocraticAppraisal(_: unknown, a: { appraisalId: string }, ctx: Context) {
+  async advanceDemocraticAppraisal(_, a, ctx) {
     const ap = await actOnAppraisal(ctx, a.appraisalId, 'BRANCH', ['SELF_APPRAISAL', 'PEER_APPRAISAL'], 'move the appraisal on');
     if (ap.state === 'SELF_APPRAISAL') {
       const [m] = await ctx.em.execute<{ n: number }[]>('select count(*)::int as n from assessment.appraisal_member where appraisal_id = ? and self_summary is null', [ap.id]);
@@ -160,7 +158,7 @@ export const reviewMutations = {
     return reloadAppraisal(ctx, ap.id);
   },
 
-  async recordAppraisalBallot(_: unknown, a: { appraisalId: string; ballots: BallotInput[] }, ctx: Context) {
+  async recordAppraisalBallot(_, a, ctx) {
     const ap = await actOnAppraisal(ctx, a.appraisalId, 'BRANCH', ['BALLOT'], 'record the ballot');
     const members = await roll(ctx, ap.id);
     const seen = new Set<string>();
@@ -184,7 +182,7 @@ export const reviewMutations = {
     return reloadAppraisal(ctx, ap.id);
   },
 
-  async proposeAppraisalGrades(_: unknown, a: { appraisalId: string; grades: ProposalInput[] }, ctx: Context) {
+  async proposeAppraisalGrades(_, a, ctx) {
     const ap = await actOnAppraisal(ctx, a.appraisalId, 'BRANCH', ['BALLOT'], 'propose grades');
     const entries = await ctx.em.execute<{ id: string; balloted: boolean }[]>(
       'select member_id::text as id, ballot is not null as balloted from assessment.appraisal_member where appraisal_id = ?', [ap.id]);
@@ -214,7 +212,7 @@ export const reviewMutations = {
     return reloadAppraisal(ctx, ap.id);
   },
 
-  async confirmDemocraticAppraisal(_: unknown, a: { appraisalId: string; comment?: string | null }, ctx: Context) {
+  async confirmDemocraticAppraisal(_, a, ctx) {
     const ap = await actOnAppraisal(ctx, a.appraisalId, 'CONFIRMER', ['REPORTED'], 'confirm the appraisal');
     const due = new Date(ctx.now().getTime() + FOLLOW_UP_DAYS * 86_400_000).toISOString().slice(0, 10);
     await ctx.em.execute(
@@ -224,7 +222,7 @@ export const reviewMutations = {
     return reloadAppraisal(ctx, ap.id);
   },
 
-  async sendBackDemocraticAppraisal(_: unknown, a: { appraisalId: string; comment: string }, ctx: Context) {
+  async sendBackDemocraticAppraisal(_, a, ctx) {
     const comment = text(a.comment, 'comment');
     requireScope(ctx.principal, 'assessment:write');
     const { a: ap } = await lockAppraisal(ctx, a.appraisalId);
@@ -235,7 +233,7 @@ export const reviewMutations = {
     return reloadAppraisal(ctx, ap.id);
   },
 
-  async closeAppraisalFollowUp(_: unknown, a: { id: string; outcome: string }, ctx: Context) {
+  async closeAppraisalFollowUp(_, a, ctx) {
     const outcome = text(a.outcome, 'outcome');
     if (!isUuid(a.id)) throw notFound('AppraisalFollowUp', a.id);
     const [f] = await ctx.em.execute<{ appraisal_id: string; status: string }[]>('select appraisal_id::text, status from assessment.appraisal_follow_up where id = ?', [a.id]);
@@ -245,10 +243,10 @@ export const reviewMutations = {
     await ctx.em.execute(`update assessment.appraisal_follow_up set status = 'DONE', outcome = ?, closed_by = ?, closed_at = ? where id = ?`, [outcome, ctx.principal.sub, iso(ctx.now()), a.id]);
     afterWrite(ctx);
     const m = (await ctx.loaders.appraisalMembers.load(f.appraisal_id)).find((x) => x.followUpId === a.id)!;
-    return { id: m.followUpId!, dueOn: m.followUpDueOn!, status: m.followUpStatus!, outcome: m.followUpOutcome };
+    return { id: m.followUpId!, dueOn: new Date(m.followUpDueOn!), status: m.followUpStatus!, outcome: m.followUpOutcome };
   },
 
-  async submitDutyReport(_: unknown, a: { input: DutyReportInput }, ctx: Context) {
+  async submitDutyReport(_, a, ctx) {
     const i = a.input;
     requireScope(ctx.principal, 'assessment:write');
     const unit = await visibleUnit(ctx, i.unitId);
@@ -263,10 +261,10 @@ export const reviewMutations = {
       `insert into assessment.duty_report (unit_id, path, reviewer_id, secretary_id, year, report, submitted_by, submitted_at) values (?, ?::ltree, ?, ?, ?, ?, ?, ?) returning id::text`,
       [i.unitId, unit.path, unit.parentId, i.secretaryMemberId, i.year, report, ctx.principal.sub, iso(ctx.now())]);
     afterWrite(ctx);
-    return ctx.loaders.dutyReport.load(row!.id);
+    return must(ctx.loaders.dutyReport.load(row!.id), 'DutyReport', row!.id);
   },
 
-  async rateDutyReport(_: unknown, a: { reportId: string; rating: DutyRating; comment?: string | null }, ctx: Context) {
+  async rateDutyReport(_, a, ctx) {
     const d = await lockReport(ctx, a.reportId);
     const p = ctx.principal;
     if (p.role === 'MEMBER') {
@@ -284,10 +282,10 @@ export const reviewMutations = {
        on conflict (report_id, rater) do update set rating = excluded.rating, comment = excluded.comment, rated_at = excluded.rated_at`,
       [d.id, p.sub, a.rating, comment, iso(ctx.now())]);
     afterWrite(ctx);
-    return ctx.loaders.dutyReport.load(d.id);
+    return must(ctx.loaders.dutyReport.load(d.id), 'DutyReport', d.id);
   },
 
-  async closeDutyReview(_: unknown, a: { reportId: string }, ctx: Context) {
+  async closeDutyReview(_, a, ctx) {
     requireScope(ctx.principal, 'assessment:write');
     const d = await lockReport(ctx, a.reportId);
     if (!isAdminRole(ctx.principal) || (await actingUnit(ctx)) !== d.reviewerId) throw forbidden('Only the organisation directly above the unit closes the review.');
@@ -298,6 +296,6 @@ export const reviewMutations = {
     await ctx.em.execute(`update assessment.duty_report set state = 'CLOSED', score = ?, grade = ?, closed_by = ?, closed_at = ? where id = ?`,
       [score, grade, ctx.principal.sub, iso(ctx.now()), d.id]);
     afterWrite(ctx);
-    return ctx.loaders.dutyReport.load(d.id);
+    return must(ctx.loaders.dutyReport.load(d.id), 'DutyReport', d.id);
   },
 };

@@ -100,12 +100,13 @@ describe('campaign progress from the per-street summary', () => {
     expect(district0.gradeDistribution.reduce((n, g) => n + g.count, 0)).toBe(2);
   });
 
-  it('a street sees only its own part of a district; a community counts its own targets', async () => {
+  it('a street and a community read their own subtrees, counted the same way', async () => {
     const street = await t.token('huangshi', 'STREET_ADMIN', { scope: STREET });
-    expect(await progress(street, t.unit('huangshi', DISTRICT))).toEqual(await direct(t.unit('huangshi', STREET)));
-    const c = ours.find((x) => x.key.startsWith(`${STREET}/`))!;
-    const own = await progress(await t.token('huangshi', 'COMMUNITY_ADMIN', { scope: c.key }), t.unit('huangshi', DISTRICT));
+    expect(await progress(street, t.unit('huangshi', STREET))).toEqual(await direct(t.unit('huangshi', STREET)));
+    const c = ours[1]!; // final, amended
+    const own = await progress(await t.token('huangshi', 'COMMUNITY_ADMIN', { scope: c.key }), c.id);
     expect(own.targets).toBe(1);
     expect(own).toEqual(await direct(c.id));
+    expect(own.gradeDistribution).toEqual([{ grade: 'ONE_STAR', count: 1 }]); // the amendment's grade, not the decided one
   });
 });

@@ -53,6 +53,13 @@ const config: CodegenConfig = {
       AssessmentResult: '../loaders.ts#ResultRow',
       ResultAmendment: '../loaders.ts#AmendmentRow',
       Rectification: '../loaders.ts#RectificationRow',
+      CampaignProgress: '../loaders.ts#ProgressView',
+      DemocraticAppraisal: '../loaders.ts#AppraisalRow',
+      MemberAppraisal: '../loaders.ts#MemberAppraisalRow',
+      AppraisalTransition: '../loaders.ts#AppraisalTransitionRow',
+      DutyReport: '../loaders.ts#DutyReportRow',
+      OrgUnit: '../loaders.ts#EntityRef',
+      Member: '../loaders.ts#EntityRef',
     }),
     ...subgraph('services', {
       ServiceOrder: '../loaders.ts#OrderRow',

@@ -13,6 +13,7 @@ export const platformEnv = commonEnv.extend({
   INTERNAL_JWT_PUBLIC_KEY: z.string().optional(),
   GATEWAY_PORT: z.coerce.number().int().min(0).default(4000),
   SUBGRAPH_PORT: z.coerce.number().int().min(0).optional(),
+  GATEWAY_URL: z.url().optional().describe('Gateway the assessment service reads computed-indicator figures from; default http://127.0.0.1:GATEWAY_PORT/graphql'),
   SUBGRAPH_URLS: z.string().optional().describe('name=url,… for the gateway when subgraphs run elsewhere'),
   HOST: z.string().default('127.0.0.1'),
   DEMO_DATA: z.enum(['true', 'false']).default('true'),

@@ -1,6 +1,6 @@
-import { appDatabaseUrl, signUserToken, startSubgraph, type Logger, type RunningSubgraph, type UserTokenConfig } from '@trellis/platform';
+import { appDatabaseUrl, startSubgraph, type Logger, type RunningSubgraph, type UserTokenConfig } from '@trellis/platform';
 import { startGateway, type RunningGateway } from '@trellis/gateway';
-import { createAssessmentSubgraph, gatewayMetricSource } from '@trellis/assessment';
+import { assessmentFigures, definitionWithFigures } from './assessmentFigures.ts';
 import { subgraphModules } from './subgraphs.ts';
 
 export interface StackOptions {
@@ -24,27 +24,18 @@ export interface RunningStack { gateway: RunningGateway; subgraphs: RunningSubgr
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const subgraphs: RunningSubgraph[] = [];
   // Assessment reads figures for computed indicators through the gateway, whose URL is known
-  // only once it runs: the source reads it lazily. Its token is minted per call for the
-  // campaign's tenant with the stack's user-token key (a deployment uses a client credential).
+  // only once it runs: the source reads it lazily.
   let gatewayUrl: string | undefined;
-  const metrics = gatewayMetricSource({
-    url: () => {
+  const metrics = assessmentFigures({
+    gatewayUrl: () => {
       if (!gatewayUrl) throw new Error('The gateway is not running yet.');
       return gatewayUrl;
     },
-    token: (tenant) => {
-      const { secret } = opts.userTokens;
-      // With an identity provider (JWKS) the service needs a client credential from it instead.
-      if (!secret) throw new Error('Assessment figures need a client credential; this stack has no user-token secret to mint one.');
-      return signUserToken({ ...opts.userTokens, secret }, {
-        sub: 'assessment-metrics', tenantId: tenant.id, tenantSlug: tenant.slug, role: 'INTEGRATOR', scopes: ['org:read', 'members:read', 'services:read'],
-      }, 300);
-    },
+    userTokens: opts.userTokens,
   });
   try {
     for (const m of subgraphModules) {
-      const definition = m.name === 'assessment' ? (createAssessmentSubgraph({ metrics }) as unknown as typeof m.definition) : m.definition;
-      subgraphs.push(await startSubgraph(definition, {
+      subgraphs.push(await startSubgraph(definitionWithFigures(m, metrics), {
         databaseUrl: appDatabaseUrl(opts.adminUrl, m.name, opts.appPassword),
         internalPublicKeyPem: opts.internalKeys.publicKeyPem,
         log: opts.log,

@@ -2,6 +2,7 @@ import { appDatabaseUrl, createLogger, startSubgraph } from '@trellis/platform';
 import { startGateway } from '@trellis/gateway';
 import { readEnv, userTokenConfig } from '../env.ts';
 import { subgraphModules } from '../subgraphs.ts';
+import { assessmentFigures, definitionWithFigures, gatewayUrlFromEnv } from '../assessmentFigures.ts';
 
 /**
  * Runs one service per process, configured from the environment:
@@ -31,7 +32,9 @@ if (what === 'gateway') {
   const m = subgraphModules.find((s) => s.name === name);
   if (!m) throw new Error(`unknown subgraph "${name}"; one of ${subgraphModules.map((s) => s.name).join(', ')}`);
   if (!env.INTERNAL_JWT_PUBLIC_KEY) throw new Error('a subgraph needs INTERNAL_JWT_PUBLIC_KEY');
-  const sg = await startSubgraph(m.definition, {
+  // Computed assessment indicators read their figures through the gateway (GATEWAY_URL).
+  const metrics = assessmentFigures({ gatewayUrl: () => gatewayUrlFromEnv(env), userTokens: userTokenConfig(env) });
+  const sg = await startSubgraph(definitionWithFigures(m, metrics), {
     databaseUrl: appDatabaseUrl(env.DATABASE_URL!, m.name, env.DB_APP_PASSWORD),
     internalPublicKeyPem: env.INTERNAL_JWT_PUBLIC_KEY,
     log,

@@ -38,7 +38,7 @@ export function createAssessmentSubgraph(opts: { metrics: MetricSource }): Subgr
   };
 }
 
-/** Without a metric source: templates with computed indicators are refused (the stack wires the gateway source). */
+/** Without a metric source: templates with computed indicators are refused (services are started with the gateway source, infra/src/assessmentFigures.ts). */
 export const assessmentSubgraph = createAssessmentSubgraph({ metrics: unavailableMetricSource });
 
 export { applyUnitChanged, unitPathSubscription } from './unitPath.ts';

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { byIdLoader, groupLoader, isUuid, sqlArray } from '@trellis/platform';
 import type { Dimension, Grading, Period } from './domain/template.ts';
 import type { TargetState, Tier } from './domain/campaign.ts';
+import type { AppraisalGrade, AppraisalState, DutyGrade, DutyRating } from './domain/appraisal.ts';
 import type { MetricSource } from './metrics.ts';
 
 export interface TemplateRow { id: string; key: string; version: number; name: string; period: Period; dimensions: Dimension[]; grading: Grading; createdAt: string }
@@ -26,6 +27,23 @@ export interface ResultRow {
 export interface AmendmentRow { targetId: string; score: number; grade: string; reason: string; amendedBy: string; amendedAt: string }
 export interface RectificationRow { id: string; targetId: string; dueOn: string; status: 'OPEN' | 'DONE'; followUp: string | null }
 export interface ProgressRow { key: string; campaignId: string; state: TargetState | null; grade: string | null; count: number; overdue: number }
+/** An entity another subgraph owns, by its key (OrgUnit, Member). */
+export interface EntityRef { __typename?: 'OrgUnit' | 'Member'; id: string }
+/** Campaign progress as resolved (the campaign itself comes from its loader). */
+export interface ProgressView { campaignId: string; targets: number; byState: { state: TargetState; count: number; overdue: number }[]; gradeDistribution: { grade: string; count: number }[] }
+export interface AppraisalRow {
+  id: string; unitId: string; confirmerId: string; year: number; state: AppraisalState; stateSince: string; excellentMaxShare: number; memberCount: number;
+}
+export interface MemberAppraisalRow {
+  appraisalId: string; memberId: string; year: number; state: AppraisalState; selfAppraisal: string | null; selfGrade: AppraisalGrade | null;
+  peer: Partial<Record<AppraisalGrade, number>>; ballot: Partial<Record<AppraisalGrade, number>> | null; proposedGrade: AppraisalGrade | null;
+  followUpId: string | null; followUpDueOn: string | null; followUpStatus: 'OPEN' | 'DONE' | null; followUpOutcome: string | null;
+}
+export interface AppraisalTransitionRow { appraisalId: string; action: string; from: AppraisalState | null; to: AppraisalState; comment: string | null; actor: string; at: string }
+export interface DutyReportRow {
+  id: string; unitId: string; secretaryId: string; reviewerId: string; year: number; report: string; state: 'RATING' | 'CLOSED'; submittedAt: string;
+  counts: Partial<Record<DutyRating, number>>; score: number | null; grade: DutyGrade | null; closedAt: string | null;
+}
 
 /** Timestamps as ISO 8601 text: raw statements return PostgreSQL's own text form, which the DateTime scalar rejects. */
 const ts = (expr: string) => `to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -51,6 +69,21 @@ const RESULT_SQL = (where: string) => `
     join assessment.result_ranks(array(select target_id from picked)) k on k.target_id = r.target_id
     left join lateral (select am.* from assessment.amendment am where am.target_id = r.target_id order by am.amended_at desc limit 1) a on true
    order by r.campaign_id, k.rank_in_district, r.unit_id`;
+
+export const APPRAISAL_COLUMNS = `a.id::text, a.unit_id::text as "unitId", a.confirmer_id::text as "confirmerId", a.year, a.state, ${ts('a.state_since')} as "stateSince",
+  a.excellent_max_share::float8 as "excellentMaxShare", (select count(*)::int from assessment.appraisal_member m where m.appraisal_id = a.id) as "memberCount"`;
+/** Needs `join assessment.appraisal a on a.id = m.appraisal_id`; peer grades counted, raters never shown. */
+const MEMBER_APPRAISAL_SQL = (where: string, order: string) => `
+  select m.appraisal_id::text as "appraisalId", m.member_id::text as "memberId", a.year, a.state, m.self_summary as "selfAppraisal", m.self_grade as "selfGrade",
+         coalesce((select jsonb_object_agg(g.grade, g.n) from (select p.grade, count(*)::int as n from assessment.peer_rating p
+                    where p.appraisal_id = m.appraisal_id and p.member_id = m.member_id group by p.grade) g), '{}'::jsonb) as peer,
+         m.ballot, m.proposed_grade as "proposedGrade", f.id::text as "followUpId", f.due_on::text as "followUpDueOn", f.status as "followUpStatus", f.outcome as "followUpOutcome"
+    from assessment.appraisal_member m join assessment.appraisal a on a.id = m.appraisal_id
+    left join assessment.appraisal_follow_up f on f.appraisal_id = m.appraisal_id and f.member_id = m.member_id
+   where ${where} order by ${order}`;
+export const DUTY_COLUMNS = `d.id::text, d.unit_id::text as "unitId", d.secretary_id::text as "secretaryId", d.reviewer_id::text as "reviewerId", d.year, d.report, d.state,
+  ${ts('d.submitted_at')} as "submittedAt", coalesce((select jsonb_object_agg(g.rating, g.n) from (select r.rating, count(*)::int as n from assessment.duty_rating r
+    where r.report_id = d.id group by r.rating) g), '{}'::jsonb) as counts, d.score::float8 as score, d.grade, ${ts('d.closed_at')} as "closedAt"`;
 
 /** Per-request loaders: every relation costs one statement per batch, not per item. */
 export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: () => Date) {
@@ -91,39 +124,64 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
          cross join lateral (select r.target_id from assessment.result r where r.tenant_id = platform.current_tenant() and r.unit_id = u.id
                               order by r.finalised_at desc limit 1) l`, [ids(k)]), (r) => r.unitId),
     /**
-     * Progress per (unit, campaign) key: targets under the unit's path counted per state (with
-     * overdue ones) and final grades in effect. The campaign defaults to the latest with targets
-     * in the subtree. One statement for any number of keys.
+     * Progress per (unit, campaign) key: counts per state (with overdue ones: every target in a
+     * state shares its campaign's deadline) and per grade in effect. A subtree at or above street
+     * level sums the maintained per-street summary of the streets in it that the caller can see;
+     * a subtree below a street (or a caller scoped below one) counts its few targets directly.
+     * The campaign defaults to the latest with targets in the subtree. One statement for any
+     * number of keys.
      */
     progress: new DataLoader<string, ProgressRow[]>(async (keys) => {
       const pairs = keys.map((k) => k.split('|') as [string, string]);
       const ok = pairs.filter(([u, c]) => isUuid(u) && (c === '' || isUuid(c)));
       const rows = ok.length === 0 ? [] : await em.execute<ProgressRow[]>(
         `with k as (select * from unnest(?::text[], ?::uuid[], ?::text[]) as k(key, unit_id, campaign_id)),
+              me as (select coalesce((select assessment.under_street(s.path) from assessment.unit_path s
+                                       where s.tenant_id = platform.current_tenant() and s.unit_id = platform.scope_label()::uuid), false) as below),
               roots as (
-                select k.key, up.path, coalesce(nullif(k.campaign_id, '')::uuid,
-                         (select t.campaign_id from assessment.target t join assessment.campaign c on c.id = t.campaign_id
-                           where t.path <@ up.path order by c.opened_at desc limit 1)) as campaign_id
+                select k.key, up.path, nullif(k.campaign_id, '')::uuid as asked, assessment.under_street(up.path) or (select below from me) as direct
                   from k join assessment.unit_path up on up.unit_id = k.unit_id and up.tenant_id = platform.current_tenant()),
-              sub as materialized (
-                select r.key, t.campaign_id, t.state, t.id,
-                       (case t.state when 'SELF_ASSESSMENT' then c.self_assessment_due when 'STREET_REVIEW' then c.street_review_due
-                          when 'DISTRICT_REVIEW' then c.district_review_due end) < ?::timestamptz as overdue
-                  from roots r join assessment.target t on t.campaign_id = r.campaign_id and t.path <@ r.path
-                  join assessment.campaign c on c.id = t.campaign_id)
-         select key, campaign_id::text as "campaignId", state, null as grade, count(*)::int as count, count(*) filter (where overdue)::int as overdue
-           from sub group by key, campaign_id, state
+              counts as (
+                select r.key, p.campaign_id, p.state, p.grade, sum(p.count)::int as count
+                  from roots r
+                  join assessment.unit_path s on s.tenant_id = platform.current_tenant() and s.kind in ('STREET', 'TOWNSHIP') and s.path <@ r.path and platform.in_scope(s.path)
+                  join assessment.progress_summary p on p.tenant_id = platform.current_tenant() and p.street_id = s.unit_id
+                 where not r.direct and (r.asked is null or p.campaign_id = r.asked)
+                 group by 1, 2, 3, 4 having sum(p.count) > 0
+                union all
+                select r.key, t.campaign_id, t.state, coalesce(t.final_grade, ''), count(*)::int
+                  from roots r join assessment.target t on t.path <@ r.path
+                 where r.direct and (r.asked is null or t.campaign_id = r.asked)
+                 group by 1, 2, 3, 4),
+              chosen as (
+                select r.key, coalesce(r.asked, (select c.campaign_id from counts c join assessment.campaign cp on cp.id = c.campaign_id
+                                                  where c.key = r.key order by cp.opened_at desc, cp.id limit 1)) as campaign_id
+                  from roots r)
+         select ch.key, ch.campaign_id::text as "campaignId", c.state, nullif(c.grade, '') as grade, c.count,
+                case when (case c.state when 'SELF_ASSESSMENT' then cp.self_assessment_due when 'STREET_REVIEW' then cp.street_review_due
+                             when 'DISTRICT_REVIEW' then cp.district_review_due end) < ?::timestamptz then c.count else 0 end as overdue
+           from chosen ch join counts c on c.key = ch.key and c.campaign_id = ch.campaign_id join assessment.campaign cp on cp.id = ch.campaign_id
          union all
-         select s.key, s.campaign_id::text, null, coalesce(a.grade, r.grade), count(*)::int, 0
-           from sub s join assessment.result r on r.target_id = s.id
-           left join lateral (select am.grade from assessment.amendment am where am.target_id = r.target_id order by am.amended_at desc limit 1) a on true
-          group by s.key, s.campaign_id, coalesce(a.grade, r.grade)
-         union all
-         select r.key, r.campaign_id::text, null, null, 0, 0 from roots r where r.campaign_id is not null`,
+         select ch.key, ch.campaign_id::text, null, null, 0, 0 from chosen ch where ch.campaign_id is not null`,
         [sqlArray(ok.map(([u, c]) => `${u}|${c}`)), sqlArray(ok.map(([u]) => u)), sqlArray(ok.map(([, c]) => c)), now().toISOString()],
       );
       return keys.map((k) => rows.filter((r) => r.key === k));
     }),
+    appraisal: byIdLoader((k) => em.execute<AppraisalRow[]>(`select ${APPRAISAL_COLUMNS} from assessment.appraisal a where a.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
+    appraisalsOfUnit: groupLoader((k: readonly string[]) => em.execute<AppraisalRow[]>(
+      `select ${APPRAISAL_COLUMNS} from assessment.appraisal a where a.tenant_id = platform.current_tenant() and a.unit_id = any(?::uuid[]) order by a.year desc`, [ids(k)]), (r) => r.unitId),
+    appraisalMembers: groupLoader((k: readonly string[]) => em.execute<MemberAppraisalRow[]>(
+      MEMBER_APPRAISAL_SQL('m.appraisal_id = any(?::uuid[])', 'm.appraisal_id, m.position'), [ids(k)]), (r) => r.appraisalId),
+    appraisalsOfMember: groupLoader((k: readonly string[]) => em.execute<MemberAppraisalRow[]>(
+      MEMBER_APPRAISAL_SQL('m.tenant_id = platform.current_tenant() and m.member_id = any(?::uuid[])', 'a.year desc, a.id'), [ids(k)]), (r) => r.memberId),
+    appraisalHistory: groupLoader((k: readonly string[]) => em.execute<AppraisalTransitionRow[]>(
+      `select x.appraisal_id::text as "appraisalId", x.action, x.from_state as "from", x.to_state as "to", x.comment, x.actor, ${ts('x.at')} as at
+         from assessment.appraisal_transition x where x.appraisal_id = any(?::uuid[]) order by x.id`, [ids(k)]), (r) => r.appraisalId),
+    dutyReport: byIdLoader((k) => em.execute<DutyReportRow[]>(`select ${DUTY_COLUMNS} from assessment.duty_report d where d.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
+    dutyReportsOfUnit: groupLoader((k: readonly string[]) => em.execute<DutyReportRow[]>(
+      `select ${DUTY_COLUMNS} from assessment.duty_report d where d.tenant_id = platform.current_tenant() and d.unit_id = any(?::uuid[]) order by d.year desc`, [ids(k)]), (r) => r.unitId),
+    dutyReportsOfSecretary: groupLoader((k: readonly string[]) => em.execute<DutyReportRow[]>(
+      `select ${DUTY_COLUMNS} from assessment.duty_report d where d.tenant_id = platform.current_tenant() and d.secretary_id = any(?::uuid[]) order by d.year desc, d.id`, [ids(k)]), (r) => r.secretaryId),
   };
 }
 

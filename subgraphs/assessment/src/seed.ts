@@ -144,9 +144,10 @@ export async function seed(input: SeedInput): Promise<void> {
     await client.query(`CREATE TEMP TABLE seed_target (id uuid, unit_id uuid, path ltree, street_id uuid, decider_id uuid, score numeric, grade text, stars int, vetoed boolean, coefficient numeric) ON COMMIT DROP`);
     await copyRows(client, 'seed_target', plan.targets.map((t) => [t.targetId, t.unitId, t.path, t.streetId, t.deciderId, t.score, t.grade, t.stars, t.vetoed, DEFAULT_PAY_COEFFICIENTS[t.grade] ?? null]));
     const finalised = at(-20);
+    // One statement: the progress summary's trigger adds the whole campaign as one delta per street.
     await client.query(
-      `insert into assessment.target (id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, state, state_since, proposed_score, proposed_grade, proposed_stars, vetoed, notice_ends_at)
-       select id, $1, $2, unit_id, path, street_id, decider_id, 'FINAL', $3, score, grade, stars, vetoed, $3 from seed_target`, [tenantId, plan.campaignId, finalised]);
+      `insert into assessment.target (id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, state, state_since, proposed_score, proposed_grade, proposed_stars, vetoed, notice_ends_at, final_grade)
+       select id, $1, $2, unit_id, path, street_id, decider_id, 'FINAL', $3, score, grade, stars, vetoed, $3, grade from seed_target`, [tenantId, plan.campaignId, finalised]);
     await client.query(
       `insert into assessment.result (target_id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, score, grade, stars, vetoed, pay_coefficient, finalised_at)
        select id, $1, $2, unit_id, path, street_id, decider_id, score, grade, stars, vetoed, coefficient, $3 from seed_target`, [tenantId, plan.campaignId, finalised]);

@@ -76,8 +76,12 @@ describe('a campaign from opening to final', () => {
     expect(size.source).toEqual({ metric: 'MEMBERS_TOTAL', figure: total });
     expect(size.points).toBe(Math.min(total, 5));
     expect(s.data!.assessmentTarget.evidence).toEqual([{ title: '年度工作台账' }]);
-    // Another street, the community itself and the district may not review it as the street.
-    expect(codes(await streetReview(t, otherStreet, id))).toEqual(['FORBIDDEN']);
+    // Another street cannot see the target at all: NOT_FOUND, exactly as for an id that does not exist.
+    const elsewhere = await streetReview(t, otherStreet, id);
+    expect(codes(elsewhere)).toEqual(['NOT_FOUND']);
+    const missing = await streetReview(t, otherStreet, '00000000-0000-4000-8000-000000000000');
+    expect(elsewhere.errors![0]!.message.replace(id, 'X')).toBe(missing.errors![0]!.message.replace('00000000-0000-4000-8000-000000000000', 'X'));
+    // The community itself and the district see it but are the wrong tier.
     expect(codes(await streetReview(t, await communityToken(c.key), id))).toEqual(['FORBIDDEN']);
     expect(codes(await streetReview(t, district, id))).toEqual(['FORBIDDEN']);
     // The district cannot decide before the street has reviewed.

@@ -43,6 +43,12 @@ describe('assessment bulk seed', () => {
       expect(r.five).toBeLessThanOrEqual(Math.floor(r.n * 0.1));
       expect(r.rect).toBe(r.low);
     }
+    // The progress summary the seed's inserts maintained equals a direct count of the targets.
+    const drift = await t.db.query(
+      `with d as (select campaign_id, street_id, state, coalesce(final_grade, '') as grade, count(*)::int as n from assessment.target where tenant_id = $1 group by 1, 2, 3, 4),
+            s as (select campaign_id, street_id, state, grade, count as n from assessment.progress_summary where tenant_id = $1 and count <> 0)
+       select * from d full join s using (campaign_id, street_id, state, grade) where d.n is distinct from s.n`, [t.tenants.haiyang!.id]);
+    expect(drift.rows).toEqual([]);
     const token = await t.token('haiyang', 'CITY_ADMIN');
     const root = units.find((u) => u.parentId === null)!;
     const p = await gql<{ orgUnit: { assessmentProgress: { targets: number; byState: { state: string; count: number }[]; gradeDistribution: { count: number }[] } } }>(t.url, token,

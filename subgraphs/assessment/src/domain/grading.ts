@@ -1,3 +1,4 @@
+import { conflict } from '@trellis/platform';
 import type { Grading, GradeBand, Indicator } from './template.ts';
 
 export interface IndicatorPoints { key: string; points: number; vetoed: boolean }
@@ -38,5 +39,23 @@ export function gradeFor(grading: Grading, score: number, vetoed: boolean, previ
 
 /** How many of `total` targets may hold a band with a quota (rounded down: a quota is a ceiling). */
 export const quotaLimit = (band: GradeBand, total: number): number => (band.maxShare === null ? total : Math.floor(band.maxShare * total + 1e-9));
+
+/** A quota share as people say it: "one third", else a percentage. */
+export const shareText = (share: number): string => {
+  const words: [number, string][] = [[1 / 2, 'one half'], [1 / 3, 'one third'], [1 / 4, 'one quarter']];
+  const w = words.find(([v]) => Math.abs(v - share) < 1e-3);
+  return w ? w[1] : `${Math.round(share * 1000) / 10} %`;
+};
+
+/**
+ * CONFLICT naming the quota when `holding` (this decision included) would exceed what `band`
+ * allows among `total` (a decider's targets, a branch's members). Both reviews call this one rule.
+ */
+export function requireQuota(band: GradeBand, total: number, holding: number, of: string, advice: string): void {
+  if (band.maxShare === null) return;
+  const limit = quotaLimit(band, total);
+  if (holding <= limit) return;
+  throw conflict(`The quota for ${band.label} (${band.grade}: at most ${shareText(band.maxShare)} of the ${total} ${of}, i.e. ${limit}) is exceeded: this makes ${holding}. ${advice}`);
+}
 
 export const lowestGrade = (grading: Grading): string => grading.bands.at(-1)!.grade;

@@ -1,13 +1,14 @@
+import type { MutationResolvers } from '../generated/resolvers.ts';
 import { badInput, conflict, forbidden, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
-import { afterWrite, type Context } from '../context.ts';
-import { ACTOR, SEND_BACK, requireTier, type Role, type TargetAuthority, type TargetState, type Tier } from '../domain/campaign.ts';
-import { computedPoints, gradeFor, lowestGrade, quotaLimit, totalScore, type IndicatorPoints } from '../domain/grading.ts';
-import { checkDimensions, checkGrading, indicatorsOf, metricsOf, type DimensionInput, type GradingInput, type Indicator, type Period } from '../domain/template.ts';
+import { afterWrite, must, type Context } from '../context.ts';
+import { sendBackFrom } from '../domain/flow.ts';
+import { TARGET_FLOW, requireTier, type Role, type TargetAuthority, type TargetState, type Tier } from '../domain/campaign.ts';
+import { computedPoints, gradeFor, lowestGrade, requireQuota, totalScore, type IndicatorPoints } from '../domain/grading.ts';
+import { checkDimensions, checkGrading, indicatorsOf, metricsOf, type Indicator } from '../domain/template.ts';
 import { TARGET_COLUMNS, type TargetRow, type TemplateRow } from '../loaders.ts';
 import { payCoefficients } from './query.ts';
 
 interface ScoreInput { indicatorKey: string; points?: number | null; met?: boolean | null; reason?: string | null }
-interface EvidenceInput { indicatorKey?: string | null; kind: 'FILE' | 'LINK'; title: string; url: string }
 
 const iso = (d: Date) => d.toISOString();
 const text = (v: string | null | undefined, field: string, max = 2000): string => {
@@ -17,7 +18,7 @@ const text = (v: string | null | undefined, field: string, max = 2000): string =
 };
 
 /** The unit the caller acts for: its scope unit, or the tenant's root for a city administrator. */
-async function actingUnit(ctx: Context): Promise<string | null> {
+export async function actingUnit(ctx: Context): Promise<string | null> {
   const p = ctx.principal;
   if (p.role === 'INTEGRATOR' || p.role === 'MEMBER') return null;
   if (p.scopeUnitId) return p.scopeUnitId;
@@ -25,11 +26,15 @@ async function actingUnit(ctx: Context): Promise<string | null> {
   return rows[0]?.id ?? null;
 }
 
-/** The target's reviewers, whatever the caller's scope (NOT_FOUND only when the tenant has no such target). */
+/**
+ * The target's reviewers, read under the caller's scope: a target the caller cannot see is
+ * NOT_FOUND whether or not it exists (existence does not leak across streets); a visible one
+ * acted on by the wrong tier is FORBIDDEN (requireTier).
+ */
 async function authority(ctx: Context, id: string): Promise<TargetAuthority> {
   if (!isUuid(id)) throw notFound('AssessmentTarget', id);
   const rows = await ctx.em.execute<{ unit_id: string; street_id: string; decider_id: string; state: TargetState }[]>(
-    'select unit_id::text, street_id::text, decider_id::text, state from assessment.target_authority(?)', [id]);
+    'select unit_id::text, street_id::text, decider_id::text, state from assessment.target where id = ?', [id]);
   if (!rows[0]) throw notFound('AssessmentTarget', id);
   return { unitId: rows[0].unit_id, streetId: rows[0].street_id, deciderId: rows[0].decider_id, state: rows[0].state };
 }
@@ -59,8 +64,9 @@ async function transition(ctx: Context, targetId: string, action: string, from: 
 
 async function moveTo(ctx: Context, t: TargetRow, to: TargetState, action: string, comment: string | null, extra: { score?: number | null; grade?: string | null; stars?: number | null; vetoed?: boolean; noticeEndsAt?: Date | null } = {}) {
   await ctx.em.execute(
-    `update assessment.target set state = ?, state_since = ?, proposed_score = ?, proposed_grade = ?, proposed_stars = ?, vetoed = ?, notice_ends_at = ? where id = ?`,
-    [to, iso(ctx.now()), extra.score ?? null, extra.grade ?? null, extra.stars ?? null, extra.vetoed ?? false, extra.noticeEndsAt ? iso(extra.noticeEndsAt) : null, t.id]);
+    `update assessment.target set state = ?, state_since = ?, proposed_score = ?, proposed_grade = ?, proposed_stars = ?, vetoed = ?, notice_ends_at = ?, final_grade = ? where id = ?`,
+    [to, iso(ctx.now()), extra.score ?? null, extra.grade ?? null, extra.stars ?? null, extra.vetoed ?? false, extra.noticeEndsAt ? iso(extra.noticeEndsAt) : null,
+      to === 'FINAL' ? extra.grade ?? null : null, t.id]);
   await transition(ctx, t.id, action, t.state, to, comment);
 }
 
@@ -140,7 +146,7 @@ function pointsOf(ind: Indicator, s: ScoreInput): { points: number; vetoed: bool
 
 async function reloadTarget(ctx: Context, id: string) {
   afterWrite(ctx);
-  return ctx.loaders.target.load(id);
+  return must(ctx.loaders.target.load(id), 'AssessmentTarget', id);
 }
 
 /** The previous final grade in effect of the unit under the same template key (for one-step promotion). */
@@ -153,8 +159,8 @@ async function previousGrade(ctx: Context, t: TargetRow, templateKey: string): P
   return rows[0]?.grade ?? null;
 }
 
-export const mutationResolvers = {
-  async createAssessmentTemplate(_: unknown, a: { input: { key: string; name: string; period: Period; dimensions: DimensionInput[]; grading?: GradingInput | null } }, ctx: Context) {
+export const mutationResolvers: MutationResolvers = {
+  async createAssessmentTemplate(_, a, ctx) {
     requireScope(ctx.principal, 'assessment:write');
     if (ctx.principal.role !== 'CITY_ADMIN' && ctx.principal.role !== 'DISTRICT_ADMIN') throw forbidden('Only city or district administrators define assessment templates.');
     const key = a.input.key.trim();
@@ -170,10 +176,10 @@ export const mutationResolvers = {
        select ?, coalesce(max(version), 0) + 1, ?, ?, ?::jsonb, ?::jsonb, ?, ? from assessment.template where key = ? returning id::text`,
       [key, name, a.input.period, JSON.stringify(dimensions), JSON.stringify(grading), ctx.principal.sub, iso(ctx.now()), key]);
     afterWrite(ctx);
-    return ctx.loaders.template.load(rows[0]!.id);
+    return must(ctx.loaders.template.load(rows[0]!.id), 'AssessmentTemplate', rows[0]!.id);
   },
 
-  async openAssessmentCampaign(_: unknown, a: { input: { templateId: string; name: string; organisationId: string; targetUnitIds: string[]; selfAssessmentDue: Date; streetReviewDue: Date; districtReviewDue: Date; noticeDays?: number | null } }, ctx: Context) {
+  async openAssessmentCampaign(_, a, ctx) {
     const i = a.input;
     requireScope(ctx.principal, 'assessment:write');
     if (ctx.principal.role !== 'CITY_ADMIN' && ctx.principal.role !== 'DISTRICT_ADMIN') throw forbidden('Only a city or district opens an assessment campaign.');
@@ -220,10 +226,10 @@ export const mutationResolvers = {
       `insert into assessment.transition (target_id, action, from_state, to_state, actor, at)
        select id, 'OPEN', null, 'SELF_ASSESSMENT', ?, ? from assessment.target where campaign_id = ?`, [ctx.principal.sub, now, campaign!.id]);
     afterWrite(ctx);
-    return ctx.loaders.campaign.load(campaign!.id);
+    return must(ctx.loaders.campaign.load(campaign!.id), 'AssessmentCampaign', campaign!.id);
   },
 
-  async submitSelfAssessment(_: unknown, a: { targetId: string; scores: ScoreInput[]; evidence?: EvidenceInput[] | null }, ctx: Context) {
+  async submitSelfAssessment(_, a, ctx) {
     const locked = await act(ctx, a.targetId, 'UNIT', ['SELF_ASSESSMENT'], 'submit the self-assessment');
     await scoreTier(ctx, locked, 'SELF', a.scores, null);
     for (const [n, e] of (a.evidence ?? []).entries()) {
@@ -236,14 +242,14 @@ export const mutationResolvers = {
     return reloadTarget(ctx, a.targetId);
   },
 
-  async submitStreetReview(_: unknown, a: { targetId: string; scores?: ScoreInput[] | null; comment?: string | null }, ctx: Context) {
+  async submitStreetReview(_, a, ctx) {
     const locked = await act(ctx, a.targetId, 'STREET', ['STREET_REVIEW'], 'review as the street');
     await scoreTier(ctx, locked, 'STREET', a.scores ?? [], 'SELF');
     await moveTo(ctx, locked.target, 'DISTRICT_REVIEW', 'REVIEW', a.comment?.trim() || null);
     return reloadTarget(ctx, a.targetId);
   },
 
-  async decideAssessment(_: unknown, a: { targetId: string; scores?: ScoreInput[] | null; comment?: string | null }, ctx: Context) {
+  async decideAssessment(_, a, ctx) {
     const locked = await act(ctx, a.targetId, 'DECIDER', ['DISTRICT_REVIEW'], 'decide the grade');
     const t = locked.target;
     const points = await scoreTier(ctx, locked, 'DISTRICT', a.scores ?? [], 'STREET');
@@ -255,27 +261,25 @@ export const mutationResolvers = {
       const [c] = await ctx.em.execute<{ total: number; taken: number }[]>(
         `select count(*)::int as total, count(*) filter (where state in ('NOTICE', 'FINAL') and proposed_grade = ? and id <> ?)::int as taken
            from assessment.target where campaign_id = ? and decider_id = ?`, [band.grade, t.id, t.campaignId, t.deciderId]);
-      const limit = quotaLimit(band, c!.total);
-      if (c!.taken + 1 > limit) {
-        throw conflict(`The quota for ${band.label} (${band.grade}: at most ${Math.round(band.maxShare * 1000) / 10} % of the ${c!.total} targets this organisation decides, i.e. ${limit}) is used up; ${c!.taken} already hold it. Adjust the scores with a reason or decide another grade.`);
-      }
+      requireQuota(band, c!.total, c!.taken + 1, 'targets this organisation decides',
+        `${c!.taken} already hold it. Adjust the scores with a reason or decide another grade.`);
     }
     const noticeEndsAt = new Date(ctx.now().getTime() + locked.noticeDays * 86_400_000);
     await moveTo(ctx, t, 'NOTICE', 'DECIDE', a.comment?.trim() || null, { score, grade: band.grade, stars: band.stars, vetoed, noticeEndsAt });
     return reloadTarget(ctx, a.targetId);
   },
 
-  async sendBackAssessment(_: unknown, a: { targetId: string; comment: string }, ctx: Context) {
+  async sendBackAssessment(_, a, ctx) {
     const comment = text(a.comment, 'comment');
     const auth = await authority(ctx, a.targetId);
-    const to = SEND_BACK[auth.state];
-    if (!to) throw conflict(auth.state === 'FINAL' ? 'A final result cannot be sent back; record an amendment instead.' : 'A self-assessment has no tier below to send it back to.');
-    const locked = await act(ctx, a.targetId, ACTOR[auth.state], [auth.state], 'send it back');
+    const { to, role } = sendBackFrom(TARGET_FLOW, auth.state,
+      auth.state === 'FINAL' ? 'A final result cannot be sent back; record an amendment instead.' : 'A self-assessment has no tier below to send it back to.');
+    const locked = await act(ctx, a.targetId, role, [auth.state], 'send it back');
     await moveTo(ctx, locked.target, to, 'SEND_BACK', comment);
     return reloadTarget(ctx, a.targetId);
   },
 
-  async lodgeObjection(_: unknown, a: { targetId: string; text: string }, ctx: Context) {
+  async lodgeObjection(_, a, ctx) {
     requireScope(ctx.principal, 'assessment:read');
     const t = await ctx.loaders.target.load(a.targetId);
     if (!t) throw notFound('AssessmentTarget', a.targetId);
@@ -283,10 +287,10 @@ export const mutationResolvers = {
     const [o] = await ctx.em.execute<{ id: string }[]>('insert into assessment.objection (target_id, text, lodged_by, lodged_at) values (?, ?, ?, ?) returning id::text',
       [t.id, text(a.text, 'text'), ctx.principal.sub, iso(ctx.now())]);
     afterWrite(ctx);
-    return (await ctx.loaders.objections.load(t.id)).find((x) => x.id === o!.id);
+    return (await ctx.loaders.objections.load(t.id)).find((x) => x.id === o!.id)!;
   },
 
-  async answerObjection(_: unknown, a: { objectionId: string; answer: string }, ctx: Context) {
+  async answerObjection(_, a, ctx) {
     const answer = text(a.answer, 'answer');
     if (!isUuid(a.objectionId)) throw notFound('Objection', a.objectionId);
     const [o] = await ctx.em.execute<{ target_id: string; answered: boolean }[]>('select target_id::text, answer is not null as answered from assessment.objection where id = ?', [a.objectionId]);
@@ -295,10 +299,10 @@ export const mutationResolvers = {
     if (o.answered) throw conflict('This objection has already been answered.');
     await ctx.em.execute('update assessment.objection set answer = ?, answered_by = ?, answered_at = ? where id = ?', [answer, ctx.principal.sub, iso(ctx.now()), a.objectionId]);
     afterWrite(ctx);
-    return (await ctx.loaders.objections.load(o.target_id)).find((x) => x.id === a.objectionId);
+    return (await ctx.loaders.objections.load(o.target_id)).find((x) => x.id === a.objectionId)!;
   },
 
-  async finaliseAssessment(_: unknown, a: { targetId: string }, ctx: Context) {
+  async finaliseAssessment(_, a, ctx) {
     const locked = await act(ctx, a.targetId, 'DECIDER', ['NOTICE'], 'finalise the result');
     const t = locked.target;
     if (ctx.now() < new Date(t.noticeEndsAt!)) throw conflict(`The public notice runs until ${new Date(t.noticeEndsAt!).toISOString()}; the result can be finalised after it ends.`);
@@ -322,7 +326,7 @@ export const mutationResolvers = {
     return reloadTarget(ctx, a.targetId);
   },
 
-  async amendAssessmentResult(_: unknown, a: { targetId: string; score: number; reason: string }, ctx: Context) {
+  async amendAssessmentResult(_, a, ctx) {
     const reason = text(a.reason, 'reason');
     if (!(a.score >= 0 && a.score <= 100)) throw badInput('A score lies between 0 and 100.', 'score');
     const locked = await act(ctx, a.targetId, 'DECIDER', ['FINAL'], 'amend the result');
@@ -333,10 +337,10 @@ export const mutationResolvers = {
       [a.targetId, Math.round(a.score * 100) / 100, band.grade, band.stars, coefficient, reason, ctx.principal.sub, iso(ctx.now())]);
     await transition(ctx, a.targetId, 'AMEND', 'FINAL', 'FINAL', reason);
     afterWrite(ctx);
-    return ctx.loaders.result.load(a.targetId);
+    return must(ctx.loaders.result.load(a.targetId), 'AssessmentResult', a.targetId);
   },
 
-  async closeRectification(_: unknown, a: { id: string; followUp: string }, ctx: Context) {
+  async closeRectification(_, a, ctx) {
     const followUp = text(a.followUp, 'followUp');
     if (!isUuid(a.id)) throw notFound('Rectification', a.id);
     const [x] = await ctx.em.execute<{ target_id: string; status: string }[]>('select target_id::text, status from assessment.rectification where id = ?', [a.id]);
@@ -345,10 +349,10 @@ export const mutationResolvers = {
     if (x.status !== 'OPEN') throw conflict('This rectification is already closed.');
     await ctx.em.execute(`update assessment.rectification set status = 'DONE', follow_up = ?, closed_by = ?, closed_at = ? where id = ?`, [followUp, ctx.principal.sub, iso(ctx.now()), a.id]);
     afterWrite(ctx);
-    return ctx.loaders.rectification.load(x.target_id);
+    return must(ctx.loaders.rectification.load(x.target_id), 'Rectification', x.target_id);
   },
 
-  async setPayCoefficients(_: unknown, a: { coefficients: { grade: string; coefficient: number }[] }, ctx: Context) {
+  async setPayCoefficients(_, a, ctx) {
     requireScope(ctx.principal, 'assessment:write');
     if (ctx.principal.role !== 'CITY_ADMIN') throw forbidden('Only city administrators set the pay coefficient table.');
     const table: Record<string, number> = {};

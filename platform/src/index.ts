@@ -14,3 +14,4 @@ export * from './server/context.ts';
 export * from './server/subgraphServer.ts';
 export { loadSchema } from './server/schemaFile.ts';
 export * from './events/follower.ts';
+export * from './events/unitCopy.ts';

@@ -1,4 +1,4 @@
-import { hasScope, notFound, requireScope } from '@trellis/platform';
+import { forbidden, hasScope, notFound, requireScope } from '@trellis/platform';
 import type { Context } from '../context.ts';
 import { decrypt, maskPhone } from '../domain/personalData.ts';
 import { ageBandOf, ageOn, localDate } from '../domain/age.ts';
@@ -24,7 +24,14 @@ export const queryResolvers = {
 };
 
 export const memberResolvers = {
-  __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.member.load(ref.id),
+  // Another subgraph's field can lead here (an order's provider, an appraisal's member): the
+  // reader needs members:read unless it is their own record, exactly as for Query.member.
+  __resolveReference: (ref: { id: string }, ctx: Context) => {
+    if (ref.id !== ctx.principal.memberId && !hasScope(ctx.principal, 'members:read')) {
+      throw forbidden('Reading member records needs the "members:read" permission, which your token does not carry.');
+    }
+    return ctx.loaders.member.load(ref.id);
+  },
   birthDate: (m: MemberRow) => m.birth_date,
   age: (m: MemberRow, _: unknown, ctx: Context) => ageOn(m.birth_date, localDate(ctx.now())),
   ageBand: (m: MemberRow, _: unknown, ctx: Context) => ageBandOf(ageOn(m.birth_date, localDate(ctx.now()))),

@@ -81,6 +81,9 @@ describe('bulk generator', () => {
                 union all select org_path, 'flag', f from m, unnest(flags) f where stage in ('PROBATIONARY', 'FULL')
                 union all select org_path, 'education', education from m where stage in ('PROBATIONARY', 'FULL')
                 union all select org_path, 'birthMonth', to_char(birth_date, 'YYYY-MM') from m where stage in ('PROBATIONARY', 'FULL')
+                union all select org_path, 'birthDay', to_char(birth_date, 'YYYY-MM-DD') from m where stage in ('PROBATIONARY', 'FULL')
+                union all select u.path, 'reportedIn', '' from m join members.unit_path u on u.tenant_id = m.tenant_id and u.unit_id = m.reported_in_community
+                           where m.stage in ('PROBATIONARY', 'FULL') and 'IN_SERVICE' = any(m.categories)
                 union all select org_path, 'duesFrom', to_char(from_month, 'YYYY-MM') from members.dues_account where tenant_id = $1 and monthly_amount > 0
                 union all select org_path, 'duesPaid', to_char(month, 'YYYY-MM') from members.dues_payment where tenant_id = $1),
               direct as (select u.unit_id as ancestor_id, f.dim, f.key, count(*)::int as count

@@ -37,8 +37,8 @@ ALTER TABLE member_reported_in ENABLE ROW LEVEL SECURITY;
 ALTER TABLE member_reported_in FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON member_reported_in USING (tenant_id = platform.current_tenant());
 
--- Age bands are derived at read time from birth months; the months next to a band boundary are
--- counted exactly from this index.
+-- Age bands are derived at read time from birth months ('birthMonth'); the few months next to a
+-- band boundary are counted by day ('birthDay'), so every band is exact on any date.
 CREATE INDEX member_birth ON member (tenant_id, birth_date);
 
 CREATE TABLE ledger_settings (
@@ -148,7 +148,16 @@ CREATE TRIGGER dues_account_path BEFORE INSERT OR UPDATE OF member_id ON dues_ac
 CREATE TRIGGER dues_payment_path BEFORE INSERT OR UPDATE OF member_id ON dues_payment FOR EACH ROW EXECUTE FUNCTION ledger_set_path();
 CREATE TRIGGER point_event_path BEFORE INSERT OR UPDATE OF member_id ON point_event FOR EACH ROW EXECUTE FUNCTION ledger_set_path();
 
+-- What member rows of relation `rel` contribute to member_reported_in, as (tenant_id, community, delta).
+CREATE FUNCTION reported_in_contributions(rel text, sign integer) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT format($q$SELECT tenant_id, reported_in_community AS community, %2$s AS delta FROM %1$I
+               WHERE reported_in_community IS NOT NULL AND stage IN ('PROBATIONARY', 'FULL') AND 'IN_SERVICE' = ANY (categories)
+                 AND membership_status = 'ACTIVE'$q$, rel, sign)
+$$;
+
 -- What the rows of relation `rel` contribute to member_rollup, as (tenant_id, path, dim, key, delta).
+-- Reported-in members count at the ancestors of the community they reported in to (not of their own unit).
 CREATE FUNCTION rollup_contributions(tbl text, rel text, sign integer) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE tbl
@@ -157,7 +166,10 @@ LANGUAGE sql IMMUTABLE AS $$
       UNION ALL SELECT tenant_id, org_path, 'category', c, %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src, unnest(categories) c WHERE stage IN ('PROBATIONARY', 'FULL')
       UNION ALL SELECT tenant_id, org_path, 'flag', f, %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src, unnest(flags) f WHERE stage IN ('PROBATIONARY', 'FULL')
       UNION ALL SELECT tenant_id, org_path, 'education', education, %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')
-      UNION ALL SELECT tenant_id, org_path, 'birthMonth', to_char(birth_date, 'YYYY-MM'), %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')$q$, rel, sign)
+      UNION ALL SELECT tenant_id, org_path, 'birthMonth', to_char(birth_date, 'YYYY-MM'), %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')
+      UNION ALL SELECT tenant_id, org_path, 'birthDay', to_char(birth_date, 'YYYY-MM-DD'), %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')
+      UNION ALL SELECT src.tenant_id, u.path, 'reportedIn', '', %2$s FROM (%3$s) AS src
+                  JOIN unit_path u ON u.tenant_id = src.tenant_id AND u.unit_id = src.community$q$, rel, sign, reported_in_contributions(rel, 1))
     WHEN 'dues_account' THEN format($q$
       SELECT tenant_id, org_path AS path, 'duesFrom' AS dim, to_char(from_month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE monthly_amount > 0 AND member_active$q$, rel, sign)
     WHEN 'dues_payment' THEN format($q$
@@ -196,13 +208,6 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- What member rows of relation `rel` contribute to member_reported_in, as (tenant_id, community, delta).
-CREATE FUNCTION reported_in_contributions(rel text, sign integer) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT format($q$SELECT tenant_id, reported_in_community AS community, %2$s AS delta FROM %1$I
-               WHERE reported_in_community IS NOT NULL AND stage IN ('PROBATIONARY', 'FULL') AND 'IN_SERVICE' = ANY (categories)
-                 AND membership_status = 'ACTIVE'$q$, rel, sign)
-$$;
 
 -- In-service Party members per community they reported in to.
 CREATE FUNCTION reported_in_track() RETURNS trigger

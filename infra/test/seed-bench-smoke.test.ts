@@ -85,7 +85,7 @@ describe('bulk generator', () => {
                 union all select u.path, 'reportedIn', '' from m join members.unit_path u on u.tenant_id = m.tenant_id and u.unit_id = m.reported_in_community
                            where m.stage in ('PROBATIONARY', 'FULL') and 'IN_SERVICE' = any(m.categories)
                 union all select org_path, 'duesFrom', to_char(from_month, 'YYYY-MM') from members.dues_account where tenant_id = $1 and monthly_amount > 0
-                union all select org_path, 'duesPaid', to_char(month, 'YYYY-MM') from members.dues_payment where tenant_id = $1),
+                union all select m.org_path, 'duesPaid', to_char(p.month, 'YYYY-MM') from members.dues_payment p join m on m.id = p.member_id where p.tenant_id = $1),
               direct as (select u.unit_id as ancestor_id, f.dim, f.key, count(*)::int as count
                            from facts f join members.unit_path u on u.tenant_id = $1 and f.path <@ u.path group by 1, 2, 3)
          select count(*)::int as n from direct d full join (select * from members.member_rollup where tenant_id = $1 and count <> 0) r

@@ -236,28 +236,26 @@ export async function seed(input: SeedInput): Promise<void> {
       id_card_masked text, id_card_hash text, stage text, applied_on date, activist_on date, target_on date, joined_on date, full_on date,
       categories text[], flags text[], reported_in_community uuid) on commit drop`);
     await copyRows(client, 'seed_member', MEMBER_COLUMNS, generateMembers(input), input.progress);
-    // A load larger than what the table holds builds the secondary indexes once afterwards
-    // instead of maintaining them row by row (a GiST path index takes minutes that way at a
-    // million rows). Inside the transaction: a failure restores them untouched.
+    // A load larger than what the tables hold builds their indexes once afterwards instead of
+    // maintaining them row by row. Inside the transaction: a failure restores them untouched.
     const existing = Number((await client.query<{ n: string }>(`select reltuples::bigint::text as n from pg_class where oid = 'members.member'::regclass`)).rows[0]!.n);
-    const rebuild = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing)
-      ? (await client.query<{ name: string; def: string }>(
-        `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i
-          where i.indrelid = 'members.member'::regclass and not i.indisprimary and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`)).rows
-      : [];
-    for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
+    const bulk = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing);
+    const restore: (() => Promise<void>)[] = [];
+    if (bulk) {
+      await client.query(`set local maintenance_work_mem = '512MB'`);
+      for (const table of ['member', 'recruitment_step', 'dues_account', 'dues_payment', 'point_event']) restore.push(await deferIndexes(client, `members.${table}`));
+    }
     await client.query(
       `insert into members.member (tenant_id, ${MEMBER_COLUMNS.join(', ')}, org_path, created_at, updated_at)
        select $1, ${MEMBER_COLUMNS.map((c) => `m.${c}`).join(', ')}, u.path, $2, $2
          from seed_member m join members.unit_path u on u.tenant_id = $1 and u.unit_id = m.org_unit_id`, [tenantId, input.now.toISOString()]);
-    if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
-    for (const ix of rebuild) await client.query(ix.def);
     // The current stage's step, as a registry that was migrated in would record it.
     await client.query(
       `insert into members.recruitment_step (tenant_id, member_id, to_stage, effective_on, note, recorded_by, recorded_at)
        select $1, id, stage, coalesce(full_on, joined_on, target_on, activist_on, applied_on), '批量导入', 'seed', $2 from seed_member`,
       [tenantId, input.now.toISOString()]);
     await seedLedgers(client, input);
+    for (const r of restore) await r();
     // Row triggers were off: the summaries are built once from the loaded rows, with the same
     // contribution definitions the triggers maintain them by afterwards.
     await client.query('select members.rebuild_rollups($1)', [tenantId]);
@@ -268,6 +266,23 @@ export async function seed(input: SeedInput): Promise<void> {
   }
   await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step; analyze members.dues_account; '
     + 'analyze members.dues_payment; analyze members.point_event; analyze members.member_rollup; analyze members.member_reported_in');
+}
+
+/**
+ * Drops a table's indexes before a bulk load and returns what rebuilds them (each by one sort).
+ * Unique and primary-key constraints go too unless another table's foreign key needs them.
+ */
+async function deferIndexes(client: pg.Client, table: string): Promise<() => Promise<void>> {
+  const { rows } = await client.query<{ index: string; def: string; con: string | null; condef: string | null }>(
+    `select i.indexrelid::regclass::text as index, pg_get_indexdef(i.indexrelid) as def, c.conname as con, pg_get_constraintdef(c.oid) as condef
+       from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
+      where i.indrelid = $1::regclass
+        and (c.oid is null or (c.contype in ('p', 'u') and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.confrelid = i.indrelid)))`,
+    [table]);
+  for (const r of rows) await client.query(r.con ? `alter table ${table} drop constraint ${r.con}` : `drop index ${r.index}`);
+  return async () => {
+    for (const r of rows) await client.query(r.con ? `alter table ${table} add constraint ${r.con} ${r.condef}` : r.def);
+  };
 }
 
 /** The dues rate of an income (SQL expression) by brackets, as monthlyDues computes it. */
@@ -290,13 +305,16 @@ async function seedLedgers(client: pg.Client, input: SeedInput): Promise<void> {
   const jan = `${today.slice(0, 4)}-01-01`;
   const thisMonth = `${today.slice(0, 7)}-01`;
   const seedKey = String(input.seed);
+  // Each Party member's account and paying habit, drawn once (a temporary table writes no WAL).
   await client.query(
-    `insert into members.dues_account (tenant_id, member_id, org_path, monthly_income, monthly_amount, from_month, basis, member_active, updated_by, updated_at)
-     select $1, m.id, m.org_path, i.income,
+    `create temp table seed_dues on commit drop as
+     select m.id as member_id, m.org_path, i.basis, i.income,
             case i.basis when 'FIXED' then 0.20
                          when 'RETIRED' then round(i.income * ${rateSql('i.income', DEFAULT_RETIREE_BRACKETS)}, 2)
-                         else round(i.income * ${rateSql('i.income', DEFAULT_EMPLOYED_BRACKETS)}, 2) end,
-            greatest(date_trunc('month', m.joined_on)::date, $3::date), i.basis, true, 'seed', $4
+                         else round(i.income * ${rateSql('i.income', DEFAULT_EMPLOYED_BRACKETS)}, 2) end as amount,
+            greatest(date_trunc('month', m.joined_on)::date, $3::date) as from_month,
+            ${uniform(3)} as habit, floor(${uniform(4)} * 10)::int as late, floor(${uniform(5)} * 6)::int as stops_after,
+            m.flags && array['LOST_CONTACT', 'POCKET_MEMBER'] as silent
        from members.member m
        cross join lateral (select case when 'RETIRED' = any (m.categories) then 'RETIRED'
                                        when m.categories && array['LAID_OFF', 'HARDSHIP'] then 'FIXED' else 'EMPLOYED' end as basis,
@@ -306,22 +324,23 @@ async function seedLedgers(client: pg.Client, input: SeedInput): Promise<void> {
                                   when 'RETIRED' then round(least(15000, greatest(1500, 3800 * exp(0.35 * g.z)))::numeric, -1)
                                   else round(least(60000, greatest(2000, 6500 * exp(0.5 * g.z)))::numeric, -1) end as income) i
       where m.tenant_id = $1 and m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE'`,
-    [tenantId, seedKey, jan, now.toISOString()]);
+    [tenantId, seedKey, jan]);
   await client.query(
-    `insert into members.dues_payment (tenant_id, member_id, org_path, month, amount, paid_on, member_active, recorded_by, recorded_at)
-     select $1, a.member_id, a.org_path, mo.month::date, a.monthly_amount, p.paid_on, true, 'seed', p.paid_on::timestamptz
-       from members.dues_account a
-       join members.member m on m.tenant_id = a.tenant_id and m.id = a.member_id
-       cross join lateral (select ${uniform(3)} as habit, floor(${uniform(4)} * 10)::int as late, floor(${uniform(5)} * 6)::int as stops_after) h
-       cross join lateral generate_series(a.from_month, $3::date, interval '1 month') mo(month)
+    `insert into members.dues_account (tenant_id, member_id, org_path, monthly_income, monthly_amount, from_month, basis, member_active, updated_by, updated_at)
+     select $1, member_id, org_path, income, amount, from_month, basis, true, 'seed', $2 from seed_dues`,
+    [tenantId, now.toISOString()]);
+  await client.query(
+    `insert into members.dues_payment (tenant_id, member_id, month, amount, paid_on, recorded_by, recorded_at)
+     select $1, d.member_id, mo.month::date, d.amount, p.paid_on, 'seed', p.paid_on::timestamptz
+       from seed_dues d
+       cross join lateral generate_series(d.from_month, $2::date, interval '1 month') mo(month)
        cross join lateral (select case
-                when h.habit < 0.88 then mo.month::date + h.late
-                when h.habit < 0.96 then (date_trunc('quarter', mo.month) + interval '2 months')::date + h.late
-                when mo.month < a.from_month + h.stops_after * interval '1 month' then mo.month::date + h.late
+                when d.habit < 0.88 then mo.month::date + d.late
+                when d.habit < 0.96 then (date_trunc('quarter', mo.month) + interval '2 months')::date + d.late
+                when mo.month < d.from_month + d.stops_after * interval '1 month' then mo.month::date + d.late
               end as paid_on) p
-      where a.tenant_id = $1 and a.monthly_amount > 0 and p.paid_on <= $4::date
-        and not m.flags && array['LOST_CONTACT', 'POCKET_MEMBER']`,
-    [tenantId, seedKey, thisMonth, today]);
+      where d.amount > 0 and not d.silent and p.paid_on <= $3::date`,
+    [tenantId, thisMonth, today]);
   await client.query(
     `insert into members.point_event (tenant_id, member_id, org_path, year, kind, rule, points, requested, occurred_on, note, recorded_by, recorded_at)
      select $1, m.id, m.org_path, $2, 'BASE', $3, $4, $4, $5::date, 'yearly baseline', 'seed', $5::date::timestamptz

@@ -2,8 +2,9 @@
 --  * member_rollup: counts per (ancestor unit, dimension, key) over every member below the unit,
 --    kept by statement-level triggers with transition tables, so a district's statistics read a
 --    few hundred rows instead of the district's members. Dues accounts and payments contribute
---    their own dimensions; every ledger row carries its member's org_path so a transfer or a unit
---    move re-attributes it through the same triggers. A member transferred to another tenant leaves
+--    their own dimensions; dues accounts and point events carry their member's org_path so a
+--    transfer or a unit move re-attributes them through the same triggers. Payments (a row per
+--    member and month, the largest table) carry no path: they count where their account counts. A member transferred to another tenant leaves
 --    every summary, ledgers included (member_active on the ledger rows). rebuild_rollups() recomputes
 --    a tenant's summaries from the same contribution definitions (bulk loads, repair).
 --  * member_reported_in: in-service members per community they reported in to (双报到).
@@ -78,26 +79,25 @@ CREATE POLICY tenant_scope ON dues_account
   USING (tenant_id = platform.current_tenant() AND platform.in_scope(org_path))
   WITH CHECK (tenant_id = platform.current_tenant() AND platform.in_scope(org_path));
 
--- One payment per member and month, in full (collected on time and in full).
+-- One payment per member and month, in full (collected on time and in full). Paid against the
+-- member's account: visible with it (its scope) and counted where it counts.
 CREATE TABLE dues_payment (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id uuid NOT NULL DEFAULT platform.current_tenant(),
   member_id uuid NOT NULL REFERENCES member (id) ON DELETE CASCADE,
-  org_path ltree NOT NULL,
   month date NOT NULL CHECK (extract(day FROM month) = 1),
   amount numeric(10, 2) NOT NULL CHECK (amount >= 0),
   paid_on date NOT NULL,
-  -- False once the member has been transferred to another tenant: the payment leaves the summaries.
-  member_active boolean NOT NULL DEFAULT true,
   recorded_by text NOT NULL,
   recorded_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (tenant_id, member_id, month)
+  PRIMARY KEY (tenant_id, member_id, month)
 );
 ALTER TABLE dues_payment ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dues_payment FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_scope ON dues_payment
-  USING (tenant_id = platform.current_tenant() AND platform.in_scope(org_path))
-  WITH CHECK (tenant_id = platform.current_tenant() AND platform.in_scope(org_path));
+  USING (tenant_id = platform.current_tenant()
+         AND EXISTS (SELECT 1 FROM dues_account a WHERE a.tenant_id = dues_payment.tenant_id AND a.member_id = dues_payment.member_id))
+  WITH CHECK (tenant_id = platform.current_tenant()
+         AND EXISTS (SELECT 1 FROM dues_account a WHERE a.tenant_id = dues_payment.tenant_id AND a.member_id = dues_payment.member_id));
 
 -- Point events; the balance of a year is the sum of that year's events (BASE includes the
 -- yearly baseline, written as the first event of the member's year).
@@ -130,8 +130,8 @@ CREATE POLICY tenant_scope ON point_event
   USING (tenant_id = platform.current_tenant() AND platform.in_scope(org_path))
   WITH CHECK (tenant_id = platform.current_tenant() AND platform.in_scope(org_path));
 
--- Ledger rows carry their member's org_path (scope policy and rollup attribution) and, for dues,
--- whether the member is still in the tenant.
+-- Dues accounts and point events carry their member's org_path (scope policy and rollup
+-- attribution) and, for accounts, whether the member is still in the tenant.
 CREATE FUNCTION ledger_set_path() RETURNS trigger
 LANGUAGE plpgsql SET search_path = members, public AS $$
 DECLARE
@@ -141,11 +141,10 @@ BEGIN
   IF NEW.org_path IS NULL THEN
     RAISE EXCEPTION 'Member % is not known in this tenant.', NEW.member_id;
   END IF;
-  IF TG_TABLE_NAME IN ('dues_account', 'dues_payment') THEN NEW.member_active := active; END IF;
+  IF TG_TABLE_NAME = 'dues_account' THEN NEW.member_active := active; END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER dues_account_path BEFORE INSERT OR UPDATE OF member_id ON dues_account FOR EACH ROW EXECUTE FUNCTION ledger_set_path();
-CREATE TRIGGER dues_payment_path BEFORE INSERT OR UPDATE OF member_id ON dues_payment FOR EACH ROW EXECUTE FUNCTION ledger_set_path();
 CREATE TRIGGER point_event_path BEFORE INSERT OR UPDATE OF member_id ON point_event FOR EACH ROW EXECUTE FUNCTION ledger_set_path();
 
 -- What member rows of relation `rel` contribute to member_reported_in, as (tenant_id, community, delta).
@@ -170,10 +169,14 @@ LANGUAGE sql IMMUTABLE AS $$
       UNION ALL SELECT tenant_id, org_path, 'birthDay', to_char(birth_date, 'YYYY-MM-DD'), %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')
       UNION ALL SELECT src.tenant_id, u.path, 'reportedIn', '', %2$s FROM (%3$s) AS src
                   JOIN unit_path u ON u.tenant_id = src.tenant_id AND u.unit_id = src.community$q$, rel, sign, reported_in_contributions(rel, 1))
+    -- An account counts its own months owed and the member's payments (which follow it).
     WHEN 'dues_account' THEN format($q$
-      SELECT tenant_id, org_path AS path, 'duesFrom' AS dim, to_char(from_month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE monthly_amount > 0 AND member_active$q$, rel, sign)
+      SELECT tenant_id, org_path AS path, 'duesFrom' AS dim, to_char(from_month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE monthly_amount > 0 AND member_active
+      UNION ALL SELECT a.tenant_id, a.org_path, 'duesPaid', to_char(p.month, 'YYYY-MM'), %2$s FROM %1$I a
+                  JOIN dues_payment p ON p.tenant_id = a.tenant_id AND p.member_id = a.member_id WHERE a.member_active$q$, rel, sign)
     WHEN 'dues_payment' THEN format($q$
-      SELECT tenant_id, org_path AS path, 'duesPaid' AS dim, to_char(month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE member_active$q$, rel, sign)
+      SELECT p.tenant_id, a.org_path AS path, 'duesPaid' AS dim, to_char(p.month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I p
+        JOIN dues_account a ON a.tenant_id = p.tenant_id AND a.member_id = p.member_id WHERE a.member_active$q$, rel, sign)
   END
 $$;
 
@@ -232,8 +235,6 @@ LANGUAGE plpgsql SET search_path = members, public AS $$
 BEGIN
   UPDATE dues_account l SET org_path = n.org_path, member_active = n.membership_status = 'ACTIVE' FROM new_rows n
    WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND (l.org_path <> n.org_path OR l.member_active <> (n.membership_status = 'ACTIVE'));
-  UPDATE dues_payment l SET org_path = n.org_path, member_active = n.membership_status = 'ACTIVE' FROM new_rows n
-   WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND (l.org_path <> n.org_path OR l.member_active <> (n.membership_status = 'ACTIVE'));
   UPDATE point_event l SET org_path = n.org_path FROM new_rows n WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND l.org_path <> n.org_path;
   RETURN NULL;
 END $$;
@@ -260,8 +261,8 @@ LANGUAGE plpgsql SET search_path = members, public AS $$
 BEGIN
   DELETE FROM member_rollup WHERE tenant_id = p_tenant;
   EXECUTE rollup_upsert(format('SELECT * FROM (%s) c WHERE c.tenant_id = %L',
-    concat_ws(' UNION ALL ', rollup_contributions('member', 'member', 1), rollup_contributions('dues_account', 'dues_account', 1),
-      rollup_contributions('dues_payment', 'dues_payment', 1)), p_tenant));
+    -- Payments are counted through their accounts.
+    concat_ws(' UNION ALL ', rollup_contributions('member', 'member', 1), rollup_contributions('dues_account', 'dues_account', 1)), p_tenant));
   DELETE FROM member_reported_in WHERE tenant_id = p_tenant;
   EXECUTE format($q$
     INSERT INTO member_reported_in (tenant_id, community_id, count)

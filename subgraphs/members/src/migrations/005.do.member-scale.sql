@@ -51,3 +51,25 @@ BEGIN
   PERFORM set_config('app.scope_unit', coalesce(prev_scope, ''), true);
   RETURN coalesce(applied, false);
 END $$;
+
+-- A bulk insert that brings its members' paths along (INSERT … SELECT joined with unit_path)
+-- is checked once per statement instead of one lookup per row; a row without a path ('') still
+-- gets it from its unit, row by row, as before. Changes of unit keep the row trigger.
+DROP TRIGGER member_set_path ON member;
+CREATE TRIGGER member_set_path BEFORE INSERT ON member FOR EACH ROW WHEN (NEW.org_path = ''::ltree) EXECUTE FUNCTION member_set_path();
+CREATE TRIGGER member_set_path_update BEFORE UPDATE OF org_unit_id, reported_in_community ON member FOR EACH ROW EXECUTE FUNCTION member_set_path();
+
+CREATE FUNCTION member_check_paths() RETURNS trigger
+LANGUAGE plpgsql SET search_path = members, public AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT n.id, n.org_unit_id INTO bad FROM new_rows n
+    LEFT JOIN unit_path u ON u.tenant_id = n.tenant_id AND u.unit_id = n.org_unit_id
+   WHERE u.path IS DISTINCT FROM n.org_path LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'Member % was given a path that is not the path of its organisation unit %.', bad.id, bad.org_unit_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER member_check_paths_insert AFTER INSERT ON member REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION member_check_paths();

@@ -255,10 +255,11 @@ export async function seed(input: SeedInput): Promise<void> {
        select $1, id, stage, coalesce(full_on, joined_on, target_on, activist_on, applied_on), '批量导入', 'seed', $2 from seed_member`,
       [tenantId, input.now.toISOString()]);
     await seedLedgers(client, input);
-    for (const r of restore) await r();
     // Row triggers were off: the summaries are built once from the loaded rows, with the same
-    // contribution definitions the triggers maintain them by afterwards.
+    // contribution definitions the triggers maintain them by afterwards (aggregated in memory).
+    if (bulk) await client.query(`set local work_mem = '512MB'`);
     await client.query('select members.rebuild_rollups($1)', [tenantId]);
+    for (const r of restore) await r();
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');

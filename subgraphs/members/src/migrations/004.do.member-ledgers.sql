@@ -158,7 +158,7 @@ $$;
 -- What the rows of relation `rel` contribute to member_rollup, as (tenant_id, path, dim, key, delta).
 -- Reported-in members count at the ancestors of the community they reported in to (not of their own unit).
 CREATE FUNCTION rollup_contributions(tbl text, rel text, sign integer) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = members, public AS $$
   SELECT CASE tbl
     WHEN 'member' THEN format($q$
       SELECT tenant_id, org_path AS path, 'stage' AS dim, stage AS key, %2$s AS delta FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src
@@ -185,7 +185,8 @@ $$;
 -- ancestors, so a bulk load or a subtree move costs one upsert per touched ancestor and key, and a
 -- change that moves nothing counted costs nothing. Returned as text and run by the caller: a
 -- trigger's transition tables are visible only to the trigger function itself.
-CREATE FUNCTION rollup_upsert(source text) RETURNS text
+-- `fresh`: the rows are known to be absent (a rebuild after deleting them): a plain insert.
+CREATE FUNCTION rollup_upsert(source text, fresh boolean DEFAULT false) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
   SELECT format($q$
     INSERT INTO member_rollup AS r (tenant_id, ancestor_id, dim, key, count)
@@ -194,9 +195,11 @@ LANGUAGE sql IMMUTABLE AS $$
       CROSS JOIN LATERAL unnest(string_to_array(c.path::text, '.')) AS a(label)
      GROUP BY 1, 2, 3, 4
     HAVING sum(c.delta) <> 0
-     ORDER BY 1, 2, 3, 4  -- a fixed lock order: concurrent writers cannot deadlock on ancestor rows
-    ON CONFLICT (tenant_id, ancestor_id, dim, key) DO UPDATE SET count = r.count + excluded.count$q$,
-    source)
+    %s$q$,
+    source,
+    CASE WHEN fresh THEN ''
+         -- a fixed lock order: concurrent writers cannot deadlock on ancestor rows
+         ELSE 'ORDER BY 1, 2, 3, 4 ON CONFLICT (tenant_id, ancestor_id, dim, key) DO UPDATE SET count = r.count + excluded.count' END)
 $$;
 
 -- One statement's changes to member, dues_account or dues_payment.
@@ -262,7 +265,7 @@ BEGIN
   DELETE FROM member_rollup WHERE tenant_id = p_tenant;
   EXECUTE rollup_upsert(format('SELECT * FROM (%s) c WHERE c.tenant_id = %L',
     -- Payments are counted through their accounts.
-    concat_ws(' UNION ALL ', rollup_contributions('member', 'member', 1), rollup_contributions('dues_account', 'dues_account', 1)), p_tenant));
+    concat_ws(' UNION ALL ', rollup_contributions('member', 'member', 1), rollup_contributions('dues_account', 'dues_account', 1)), p_tenant), true);
   DELETE FROM member_reported_in WHERE tenant_id = p_tenant;
   EXECUTE format($q$
     INSERT INTO member_reported_in (tenant_id, community_id, count)

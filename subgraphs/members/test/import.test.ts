@@ -116,3 +116,31 @@ describe('bulk import of members from a department ledger', () => {
     expect(api.data!.orgUnit.memberStatistics.total).toBe(rows[0]!.n);
   });
 });
+
+describe('paths of bulk-inserted members', () => {
+  it('a statement that brings wrong paths is refused as a whole; one without paths gets them from the units', async () => {
+    const street = t.unit('huangshi', '中共黄石市委/黄石港区/黄石港街道');
+    const district = t.unit('huangshi', '中共黄石市委/黄石港区');
+    const client = new pg.Client({ connectionString: t.db.appUrl('members') });
+    await client.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      const insert = (path: string) => client.query(
+        `insert into members.member (id, org_unit_id, name, gender, birth_date, ethnicity, education, id_card_cipher, id_card_masked, id_card_hash, stage, org_path)
+         select gen_random_uuid(), u, '路径' || n, 'MALE', '1980-01-01', '汉族', 'BACHELOR', 'c', 'm', 'path-test-' || n, 'APPLICANT', ${path}
+           from unnest(array[$1::uuid, $2::uuid]) with ordinality as x(u, n)`, [street, district]);
+      await client.query('savepoint s');
+      // The district's path given to both rows: the street's row is wrong.
+      await expect(insert(`(select path from members.unit_path where unit_id = '${district}')`)).rejects.toThrow(/not the path of its organisation unit/);
+      await client.query('rollback to savepoint s');
+      await insert(`''`);
+      const { rows } = await client.query<{ right: boolean }>(
+        `select bool_and(m.org_path = u.path) as right from members.member m join members.unit_path u on u.unit_id = m.org_unit_id where m.name like '路径%'`);
+      expect(rows[0]!.right).toBe(true);
+      await client.query('rollback');
+    } finally {
+      await client.end();
+    }
+  });
+});

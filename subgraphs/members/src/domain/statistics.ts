@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { sqlArray, isUuid } from '@trellis/platform';
-import { AGE_BANDS, AGE_BAND_SQL, ageBandOf, ageOn, type AgeBand } from './age.ts';
+import { AGE_BANDS, ageBandOf, ageOn, type AgeBand } from './age.ts';
 import { collectionRate } from './dues.ts';
 import type { Education, MemberCategory, MemberFlag, RecruitmentStage } from '../generated/resolvers.ts';
 
@@ -21,7 +21,7 @@ export interface SubtreeStatistics {
 /**
  * Birth months in which the age band is not the same for every day of the month on `today`:
  * the month of today's month in the birth year of the people turning a band's lower bound.
- * Those months are counted exactly from the members (index on birth date); every other month's
+ * Those months are counted exactly by birth day (member_rollup 'birthDay'); every other month's
  * band follows from the month alone.
  */
 export function ambiguousBirthMonths(today: string): string[] {
@@ -29,40 +29,47 @@ export function ambiguousBirthMonths(today: string): string[] {
   return AGE_BANDS.slice(1).map((b) => `${String(year - b.min).padStart(4, '0')}-${today.slice(5, 7)}`);
 }
 
+/** Dimensions of member_rollup read whole per unit; 'birthDay' is read only for the ambiguous months. */
+const DIMS = ['stage', 'category', 'flag', 'education', 'birthMonth', 'reportedIn', 'duesFrom', 'duesPaid'];
+
+/** Every day (`YYYY-MM-DD`) of the given months (`YYYY-MM`). */
+function daysOf(months: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const m of months) {
+    const [y, mo] = [Number(m.slice(0, 4)), Number(m.slice(5, 7))];
+    const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    for (let d = 1; d <= last; d++) out.push(`${m}-${String(d).padStart(2, '0')}`);
+  }
+  return out;
+}
+
 /**
- * Statistics for many units in one statement, from the maintained summaries (member_rollup,
- * member_reported_in) rather than the members. A unit outside the caller's scope that contains
- * the scope unit answers for the part the caller can see (the scope unit's subtree), as a scan
- * of visible members would; any other unit answers zeros.
+ * Statistics for many units in one statement, from the maintained summary only (member_rollup,
+ * read by ancestor id: an equality the primary key answers under row-level security, where an
+ * ltree `<@` on members could only filter a scan). A unit outside the caller's scope that
+ * contains the scope unit answers for the part the caller can see (the scope unit's subtree), as
+ * a scan of visible members would; any other unit answers zeros.
  */
 export async function loadStatistics(em: SqlEntityManager, unitIds: readonly string[], today: string): Promise<Map<string, SubtreeStatistics>> {
   const ambiguous = ambiguousBirthMonths(today);
   const rows = await em.execute<RollupRow[]>(
-    `with t as (select ?::date as today),
-          scope as (select s.unit_id, s.path from members.unit_path s where s.unit_id = nullif(platform.scope_label(), '')::uuid),
+    `with scope as (select s.unit_id, s.path from members.unit_path s where s.unit_id = nullif(platform.scope_label(), '')::uuid),
           roots as materialized (
-            select r.unit_id as root_id, e.unit_id as eff, e.path
+            select r.unit_id as root_id, x.eff
               from unnest(?::uuid[]) as r(unit_id)
               join members.unit_path up on up.unit_id = r.unit_id
               left join scope on true
-              join members.unit_path e on e.unit_id = case when platform.in_scope(up.path) then up.unit_id
-                                                          when scope.path <@ up.path then scope.unit_id end)
+              cross join lateral (select case when platform.in_scope(up.path) then up.unit_id when scope.path <@ up.path then scope.unit_id end as eff) x
+             where x.eff is not null)
      select roots.root_id::text, mr.dim, mr.key, mr.count
-       from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff
+       from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff and mr.dim = any(?::text[])
       where mr.count <> 0 and not (mr.dim = 'birthMonth' and mr.key = any(?::text[]))
      union all
-     select roots.root_id::text, 'ageBand', ${AGE_BAND_SQL}, count(*)::int
-       from roots cross join t
-       join unnest(?::date[]) as mo(start) on true
-       join members.member m on m.tenant_id = platform.current_tenant() and m.birth_date >= mo.start and m.birth_date < (mo.start + interval '1 month')::date
-                             and m.org_path <@ roots.path and m.stage in ('PROBATIONARY', 'FULL')
-      group by 1, 3
-     union all
-     select roots.root_id::text, 'reportedIn', '', sum(ri.count)::int
-       from roots join members.unit_path u on u.path <@ roots.path
-       join members.member_reported_in ri on ri.tenant_id = platform.current_tenant() and ri.community_id = u.unit_id
-      group by 1`,
-    [today, sqlArray(unitIds.filter(isUuid)), sqlArray(ambiguous), sqlArray(ambiguous.map((m) => `${m}-01`))],
+     select roots.root_id::text, mr.dim, mr.key, mr.count
+       from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff
+                                               and mr.dim = 'birthDay' and mr.key = any(?::text[])
+      where mr.count <> 0`,
+    [sqlArray(unitIds.filter(isUuid)), sqlArray(DIMS), sqlArray(ambiguous), sqlArray(daysOf(ambiguous))],
   );
   const out = new Map<string, SubtreeStatistics>();
   for (const id of unitIds) {
@@ -81,7 +88,7 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
       case 'flag': add(s.flags, r.key as MemberFlag, r.count); break;
       case 'education': add(s.education, r.key as Education, r.count); break;
       case 'birthMonth': add(s.ageBands, ageBandOf(ageOn(`${r.key}-01`, today)), r.count); break;
-      case 'ageBand': add(s.ageBands, r.key as AgeBand, r.count); break;
+      case 'birthDay': add(s.ageBands, ageBandOf(ageOn(r.key, today)), r.count); break;
       case 'reportedIn': s.inServiceReportedIn = r.count; break;
       case 'duesFrom': add(d.from, r.key, r.count); break;
       case 'duesPaid': add(d.paid, r.key, r.count); break;

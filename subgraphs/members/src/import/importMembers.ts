@@ -53,12 +53,17 @@ const STAGING_COLUMNS = ['id', 'org_unit_id', 'name', 'gender', 'birth_date', 'e
 export const STAGING_DDL = `create temp table member_import (id uuid, org_unit_id uuid, name text, gender text, birth_date date, ethnicity text, education text, phone text,
   id_card_cipher text, id_card_masked text, id_card_hash text, stage text, joined_on date, categories text[]) on commit drop`;
 
-/** One INSERT … SELECT into the member table (its policies and triggers apply), then the first recruitment step. */
+/**
+ * One INSERT … SELECT into the member table (its policies and triggers apply), then the first
+ * recruitment step. The paths come from one join (checked once for the statement); a unit the
+ * join misses leaves '' for the row trigger, which names it.
+ */
 export const INSERT_FROM_STAGING = [
   `insert into members.member (id, tenant_id, org_unit_id, name, gender, birth_date, ethnicity, education, phone, id_card_cipher, id_card_masked, id_card_hash,
      stage, joined_on, categories, org_path)
-   select id, platform.current_tenant(), org_unit_id, name, gender, birth_date, ethnicity, education, phone, id_card_cipher, id_card_masked, id_card_hash,
-     stage, joined_on, categories, '' from member_import`,
+   select i.id, platform.current_tenant(), i.org_unit_id, i.name, i.gender, i.birth_date, i.ethnicity, i.education, i.phone, i.id_card_cipher, i.id_card_masked,
+     i.id_card_hash, i.stage, i.joined_on, i.categories, coalesce(u.path, '') from member_import i
+     left join members.unit_path u on u.tenant_id = platform.current_tenant() and u.unit_id = i.org_unit_id`,
   `insert into members.recruitment_step (tenant_id, member_id, from_stage, to_stage, effective_on, note, recorded_by)
    select platform.current_tenant(), id, null, stage, coalesce(joined_on, $1::date), 'imported', $2 from member_import`,
 ];

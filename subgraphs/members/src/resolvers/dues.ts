@@ -111,8 +111,8 @@ export const duesMutationResolvers = {
       [memberId, sqlArray(months.map((m) => `${m}-01`))]);
     if (already.length) throw conflict(`Dues for ${already.map((a) => a.month).join(', ')} are already paid.`);
     await ctx.em.execute(
-      `insert into members.dues_payment (tenant_id, member_id, org_path, month, amount, paid_on, recorded_by)
-       select platform.current_tenant(), ?, '', m, ?, ?, ? from unnest(?::date[]) as m`,
+      `insert into members.dues_payment (tenant_id, member_id, month, amount, paid_on, recorded_by)
+       select platform.current_tenant(), ?, m, ?, ?, ? from unnest(?::date[]) as m`,
       [memberId, account.monthly_amount, paidOn, ctx.principal.sub, sqlArray(months.map((m) => `${m}-01`))],
     );
     return reload(ctx, memberId);

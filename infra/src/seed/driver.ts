@@ -52,6 +52,7 @@ export async function seedProfile(opts: SeedOptions): Promise<SeedReport> {
   await prepareDatabase(opts.adminUrl, opts.appPassword);
   const client = new pg.Client({ connectionString: opts.adminUrl });
   await client.connect();
+  if (process.env.SEED_TRACE) traceStatements(client, log);
   const bar = createProgress(opts.progressBar ?? false);
   try {
     const taken = (await client.query<{ slug: string }>('select slug from organisation.tenant where slug = any($1)', [profile.tenants.map((t) => t.slug)])).rows;
@@ -97,4 +98,21 @@ async function seedTenant(
   o.bar.stop();
   o.log(`${shape.slug}: ${tree.units.length.toLocaleString('en')} units, ${shape.members.toLocaleString('en')} members in ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
   return { slug: shape.slug, id: tenantId, name, rootId: tree.rootId, districtIds: tree.districtIds, units: tree.units.length, members: shape.members, seconds };
+}
+
+/** SEED_TRACE=1: log every statement of the load that takes longer than 100 ms (where a phase spends its time). */
+function traceStatements(client: pg.Client, log: (m: string) => void) {
+  const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+  (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const started = performance.now();
+    const r = query(...args);
+    const text = typeof args[0] === 'string' ? args[0] : 'COPY (stream)';
+    const done = () => {
+      const ms = performance.now() - started;
+      if (ms > 100) log(`  ${(ms / 1000).toFixed(2)} s  ${text.replace(/\s+/g, ' ').slice(0, 110)}`);
+    };
+    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(done, () => {});
+    else if (r && typeof (r as NodeJS.EventEmitter).on === 'function') (r as NodeJS.EventEmitter).on('finish', done);
+    return r;
+  };
 }

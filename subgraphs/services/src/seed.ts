@@ -68,7 +68,8 @@ async function copyRows(client: pg.Client, table: string, columns: string[], row
 
 export async function seed(input: SeedInput): Promise<void> {
   const { client, tenantId, now, units, members, progress } = input;
-  const rand = rng(input.seed ^ 0x5e41ce);
+  // Each tenant its own stream: tenants seeded with one seed never share ids.
+  const rand = rng((input.seed ^ 0x5e41ce ^ Number.parseInt(tenantId.replace(/-/g, '').slice(0, 8), 16)) >>> 0);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   await client.query('BEGIN');
   try {

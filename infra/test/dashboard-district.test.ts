@@ -21,7 +21,7 @@ let db: TestDatabase;
 let stack: RunningStack;
 let admin: pg.Client;
 let tenant: SeededTenant;
-let now = NOW;
+const now = NOW;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -101,7 +101,8 @@ describe('dashboard on the district profile', () => {
       const stage = r() < 0.2 ? 'PROBATIONARY' : 'FULL';
       const inService = r() < 0.5;
       writes.push(() => gql(url, city, 'mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }', { input: {
-        orgUnitId: pick(r, grids), name: `新党员${i}`, idCardNumber: nextId(), education: 'BACHELOR', stage, stageSince: '2026-03-01',
+        orgUnitId: pick(r, grids), name: `新党员${i}`, idCardNumber: nextId(), education: 'BACHELOR', stage,
+        stageSince: stage === 'FULL' ? '2021-07-01' : '2026-03-01', joinedOn: stage === 'FULL' ? '2020-07-01' : null,
         categories: inService ? ['IN_SERVICE'] : ['RETIRED'], reportedInCommunityId: inService ? pick(r, communities).id : null,
       } }));
     }

@@ -81,6 +81,15 @@ const config: CodegenConfig = {
       DuesPayment: '../loaders.ts#DuesPaymentRow',
       MemberPoints: '../resolvers/points.ts#PointsView',
       PointEvent: '../loaders.ts#PointEventRow',
+      Transfer: '../processLoaders.ts#TransferRow',
+      IncomingTransfer: '../processLoaders.ts#InboxRow',
+      ProcessStep: '../processLoaders.ts#ProcessStepRow',
+      InServiceReport: '../processLoaders.ts#ReportRow',
+      PostClaim: '../processLoaders.ts#ClaimRow',
+      ActivityRecord: '../processLoaders.ts#ActivityRow',
+      QuarterlyFeedback: '../processLoaders.ts#FeedbackRow',
+      AnnualEvaluation: '../processLoaders.ts#EvaluationRow',
+      MemberCards: '../processLoaders.ts#CardsView',
     }, {
       // Members read dates as `YYYY-MM-DD` text from SQL; the Date scalar serialises both.
       Date: 'Date | string',

@@ -70,6 +70,38 @@ describe('bulk generator', () => {
     }
   });
 
+  it('leaves the members summaries equal to a direct aggregate and this year’s dues collected at 90–98 %', async () => {
+    for (const t of report.tenants) {
+      // Every (ancestor, dimension, key) count over the ancestor's subtree, from the raw members and dues rows.
+      const diff = await db.query<{ n: number }>(
+        `with m as (select * from members.member where tenant_id = $1 and membership_status = 'ACTIVE'),
+              facts as (
+                select org_path as path, 'stage' as dim, stage as key from m
+                union all select org_path, 'category', c from m, unnest(categories) c where stage in ('PROBATIONARY', 'FULL')
+                union all select org_path, 'flag', f from m, unnest(flags) f where stage in ('PROBATIONARY', 'FULL')
+                union all select org_path, 'education', education from m where stage in ('PROBATIONARY', 'FULL')
+                union all select org_path, 'birthMonth', to_char(birth_date, 'YYYY-MM') from m where stage in ('PROBATIONARY', 'FULL')
+                union all select org_path, 'duesFrom', to_char(from_month, 'YYYY-MM') from members.dues_account where tenant_id = $1 and monthly_amount > 0
+                union all select org_path, 'duesPaid', to_char(month, 'YYYY-MM') from members.dues_payment where tenant_id = $1),
+              direct as (select u.unit_id as ancestor_id, f.dim, f.key, count(*)::int as count
+                           from facts f join members.unit_path u on u.tenant_id = $1 and f.path <@ u.path group by 1, 2, 3)
+         select count(*)::int as n from direct d full join (select * from members.member_rollup where tenant_id = $1 and count <> 0) r
+           on r.ancestor_id = d.ancestor_id and r.dim = d.dim and r.key = d.key where d.count is distinct from r.count`, [t.id]);
+      expect(diff.rows[0]!.n).toBe(0);
+      const reported = await db.query<{ n: number }>(
+        `with direct as (select reported_in_community as community_id, count(*)::int as count from members.member
+                          where tenant_id = $1 and reported_in_community is not null and stage in ('PROBATIONARY', 'FULL') and membership_status = 'ACTIVE' group by 1)
+         select count(*)::int as n from direct d full join (select * from members.member_reported_in where tenant_id = $1 and count <> 0) r
+           on r.community_id = d.community_id where d.count is distinct from r.count`, [t.id]);
+      expect(reported.rows[0]!.n).toBe(0);
+      const rate = await db.query<{ owed: number; paid: number }>(
+        `select (select sum(extract(month from $2::date) - extract(month from from_month) + 1)::int from members.dues_account where tenant_id = $1 and monthly_amount > 0) as owed,
+                (select count(*)::int from members.dues_payment where tenant_id = $1 and month <= $2::date) as paid`, [t.id, NOW.toISOString().slice(0, 10)]);
+      expect(rate.rows[0]!.paid / rate.rows[0]!.owed).toBeGreaterThan(0.9);
+      expect(rate.rows[0]!.paid / rate.rows[0]!.owed).toBeLessThan(0.98);
+    }
+  });
+
   it('gives members realistic proportions: mostly full members, a few percent probationary, many retired', async () => {
     const t = report.tenants[0]!;
     const r = await db.query<{ full: number; probationary: number; retired: number; total: number; reported_ok: number; reported: number }>(

@@ -7,13 +7,14 @@ import type { Stage } from './domain/recruitment.ts';
 import { createProcessLoaders } from './processLoaders.ts';
 import { readSettings, type SettingsRow } from './domain/points.ts';
 import type { DuesBasis } from './domain/dues.ts';
+import type { Education, Gender, MemberCategory, MemberFlag } from './generated/resolvers.ts';
 
 /** A member row as the resolvers see it (dates as `YYYY-MM-DD` text). */
 export interface MemberRow {
-  id: string; tenant_id: string; org_unit_id: string; name: string; gender: string; birth_date: string;
-  ethnicity: string; education: string; phone: string | null; id_card_cipher: string; id_card_masked: string;
+  id: string; tenant_id: string; org_unit_id: string; name: string; gender: Gender; birth_date: string;
+  ethnicity: string; education: Education; phone: string | null; id_card_cipher: string; id_card_masked: string;
   stage: Stage; applied_on: string | null; activist_on: string | null; target_on: string | null;
-  joined_on: string | null; full_on: string | null; categories: string[]; flags: string[]; reported_in_community: string | null;
+  joined_on: string | null; full_on: string | null; categories: MemberCategory[]; flags: MemberFlag[]; reported_in_community: string | null;
   membership_status: 'ACTIVE' | 'TRANSFERRED_OUT';
 }
 export const MEMBER_COLUMNS = `m.id::text, m.tenant_id::text, m.org_unit_id::text, m.name, m.gender, m.birth_date::text, m.ethnicity,

@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { byIdLoader, groupLoader, isUuid, sqlArray } from '@trellis/platform';
 import type { StoredTransferStatus } from './domain/transfer.ts';
 import type { InServiceStatus } from './domain/inService.ts';
+import type { MemberRow } from './loaders.ts';
 import { DEFAULT_POST_CATEGORIES, DEFAULT_SETTINGS, type ProcessSettings } from './domain/posts.ts';
 
 /** Per-request loaders of the member processes (transfers, in-service reports, posts, cards); one statement per batch. */
@@ -41,6 +42,8 @@ export const ACTIVITY_COLUMNS = 'a.id::text, a.member_id::text, a.report_id::tex
 export interface FeedbackRow { member_id: string; year: number; quarter: number; contacts: number; activities: number; hours: number; average_rating: number | null; meets_minimum: boolean; comment: string | null; sent_at: Date }
 export const FEEDBACK_COLUMNS = 'f.member_id::text, f.year, f.quarter, f.contacts, f.activities, f.hours::float8 as hours, f.average_rating::float8 as average_rating, f.meets_minimum, f.comment, f.sent_at';
 export interface EvaluationRow { member_id: string; year: number; grade: string; activities: number; contacts: number; hours: number; comment: string | null; evaluated_at: Date }
+/** What the four cards resolve from: the member and the card year. */
+export interface CardsView { member: MemberRow; year: number }
 export const EVALUATION_COLUMNS = 'e.member_id::text, e.year, e.grade, e.activities, e.contacts, e.hours::float8 as hours, e.comment, e.evaluated_at';
 
 /** `memberId|year` keys: one statement for many members' records of a year. */

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { codes, gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
-import { NOW, createMember, idCard } from './helpers.ts';
+import { NOW, TODAY, createMember, idCard } from './helpers.ts';
+import { expectExact, viaApi } from './statistics.ts';
 
 let t: TestStack;
 let now = NOW;
@@ -191,6 +192,37 @@ describe('transfer to another tenant', () => {
     expect(left.data!.member).toEqual({ membershipStatus: 'TRANSFERRED_OUT', transfers: [{ status: 'COMPLETED' }] });
     expect(await total(city, t.unit('huangshi', SENDER))).toBe(hsBefore - 1);
     expect(await total(haiyangCity, target)).toBe(hyBefore + 1);
+  });
+
+  it('a member who left for another tenant leaves every figure of the sender: statistics equal a direct aggregate, dues included', async () => {
+    // Born 20 June 1985: still 40 on 15 June 2026, 41 five days later; the boundary month is counted from the members themselves.
+    const unit = t.unit('huangshi', SENDER);
+    const made = await createMember(t.url, city, { orgUnitId: unit, name: '边界月转出', idCardNumber: idCard('1985-06-20', 331), education: 'BACHELOR', stage: 'FULL',
+      stageSince: '2015-07-01', joinedOn: '2014-07-01', categories: ['IN_SERVICE'], flags: ['LOST_CONTACT'], reportedInCommunityId: unit });
+    expect(made.errors).toBeUndefined();
+    const id = made.data!.createMember.id;
+    const account = await run(city, 'mutation($id: ID!) { setDuesAccount(memberId: $id, input: { basis: EMPLOYED, monthlyIncome: 8000, fromMonth: "2026-01" }) { id } }', { id });
+    expect(account.errors).toBeUndefined();
+    const paid = await run(city, 'mutation($id: ID!) { recordDuesPayment(memberId: $id, input: { months: ["2026-01", "2026-02", "2026-03"], paidOn: "2026-03-10" }) { id } }', { id });
+    expect(paid.errors).toBeUndefined();
+    const units = [unit, t.unit('huangshi', '中共黄石市委/黄石港区/黄石港街道'), t.unit('huangshi', '中共黄石市委/黄石港区'), t.unit('huangshi', '中共黄石市委')];
+    await expectExact(t, city, units, TODAY);
+    const before = await viaApi(t, city, unit);
+    expect(before.duesCollectionRate).not.toBeNull();
+
+    const tr = (await initiate(city, { memberId: id, toTenantId: t.tenants.haiyang!.id })).data!.initiateTransfer;
+    expect((await release(city, tr.id, 'HS-X-11')).errors).toBeUndefined();
+    const accepted = await run(haiyangCity, 'mutation($id: ID!, $u: ID!) { acceptIncomingTransfer(id: $id, input: { unitId: $u, receiptNumber: "HY-R-2" }) { status } }',
+      { id: tr.id, u: t.unit('haiyang', '中共海阳市委/方圆街道/方圆社区党委') });
+    expect(accepted.errors).toBeUndefined();
+    expect((await complete(city, tr.id)).data!.completeTransfer.status).toBe('COMPLETED');
+
+    await expectExact(t, city, units, TODAY);
+    const after = await viaApi(t, city, unit);
+    expect(after.total).toBe(before.total - 1);
+    expect(after.byAgeBand.reduce((n, b) => n + b.count, 0)).toBe(after.total);
+    expect(after.inServiceReportedIn).toBe(before.inServiceReportedIn - 1);
+    expect(after.byFlag.find((f) => f.flag === 'LOST_CONTACT')?.count ?? 0).toBe((before.byFlag.find((f) => f.flag === 'LOST_CONTACT')?.count ?? 0) - 1);
   });
 
   it('cancelling a released hand-over withdraws it from the receiving inbox', async () => {

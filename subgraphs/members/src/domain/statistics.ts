@@ -55,7 +55,7 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
        from roots cross join t
        join unnest(?::date[]) as mo(start) on true
        join members.member m on m.tenant_id = platform.current_tenant() and m.birth_date >= mo.start and m.birth_date < (mo.start + interval '1 month')::date
-                             and m.org_path <@ roots.path and m.stage in ('PROBATIONARY', 'FULL')
+                             and m.org_path <@ roots.path and m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE'
       group by 1, 3
      union all
      select roots.root_id::text, 'reportedIn', '', sum(ri.count)::int

@@ -3,7 +3,9 @@
 --    kept by statement-level triggers with transition tables, so a district's statistics read a
 --    few hundred rows instead of the district's members. Dues accounts and payments contribute
 --    their own dimensions; every ledger row carries its member's org_path so a transfer or a unit
---    move re-attributes it through the same triggers.
+--    move re-attributes it through the same triggers. A member transferred to another tenant leaves
+--    every summary, ledgers included (member_active on the ledger rows). rebuild_rollups() recomputes
+--    a tenant's summaries from the same contribution definitions (bulk loads, repair).
 --  * member_reported_in: in-service members per community they reported in to (双报到).
 --  * dues (党费): the monthly amount per member, payments per month.
 --  * points (积分): a ledger of point events; the balance of a year is the sum of its events.
@@ -64,6 +66,8 @@ CREATE TABLE dues_account (
   monthly_amount numeric(10, 2) NOT NULL CHECK (monthly_amount >= 0),
   from_month date NOT NULL CHECK (extract(day FROM from_month) = 1),
   basis text NOT NULL,
+  -- False once the member has been transferred to another tenant: the account leaves the summaries.
+  member_active boolean NOT NULL DEFAULT true,
   updated_by text NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, member_id)
@@ -83,6 +87,8 @@ CREATE TABLE dues_payment (
   month date NOT NULL CHECK (extract(day FROM month) = 1),
   amount numeric(10, 2) NOT NULL CHECK (amount >= 0),
   paid_on date NOT NULL,
+  -- False once the member has been transferred to another tenant: the payment leaves the summaries.
+  member_active boolean NOT NULL DEFAULT true,
   recorded_by text NOT NULL,
   recorded_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (tenant_id, member_id, month)
@@ -124,14 +130,18 @@ CREATE POLICY tenant_scope ON point_event
   USING (tenant_id = platform.current_tenant() AND platform.in_scope(org_path))
   WITH CHECK (tenant_id = platform.current_tenant() AND platform.in_scope(org_path));
 
--- Ledger rows carry their member's org_path (scope policy and rollup attribution).
+-- Ledger rows carry their member's org_path (scope policy and rollup attribution) and, for dues,
+-- whether the member is still in the tenant.
 CREATE FUNCTION ledger_set_path() RETURNS trigger
 LANGUAGE plpgsql SET search_path = members, public AS $$
+DECLARE
+  active boolean;
 BEGIN
-  SELECT m.org_path INTO NEW.org_path FROM member m WHERE m.tenant_id = NEW.tenant_id AND m.id = NEW.member_id;
+  SELECT m.org_path, m.membership_status = 'ACTIVE' INTO NEW.org_path, active FROM member m WHERE m.tenant_id = NEW.tenant_id AND m.id = NEW.member_id;
   IF NEW.org_path IS NULL THEN
     RAISE EXCEPTION 'Member % is not known in this tenant.', NEW.member_id;
   END IF;
+  IF TG_TABLE_NAME IN ('dues_account', 'dues_payment') THEN NEW.member_active := active; END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER dues_account_path BEFORE INSERT OR UPDATE OF member_id ON dues_account FOR EACH ROW EXECUTE FUNCTION ledger_set_path();
@@ -149,22 +159,20 @@ LANGUAGE sql IMMUTABLE AS $$
       UNION ALL SELECT tenant_id, org_path, 'education', education, %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')
       UNION ALL SELECT tenant_id, org_path, 'birthMonth', to_char(birth_date, 'YYYY-MM'), %2$s FROM (SELECT * FROM %1$I WHERE membership_status = 'ACTIVE') AS src WHERE stage IN ('PROBATIONARY', 'FULL')$q$, rel, sign)
     WHEN 'dues_account' THEN format($q$
-      SELECT tenant_id, org_path AS path, 'duesFrom' AS dim, to_char(from_month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE monthly_amount > 0$q$, rel, sign)
+      SELECT tenant_id, org_path AS path, 'duesFrom' AS dim, to_char(from_month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE monthly_amount > 0 AND member_active$q$, rel, sign)
     WHEN 'dues_payment' THEN format($q$
-      SELECT tenant_id, org_path AS path, 'duesPaid' AS dim, to_char(month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I$q$, rel, sign)
+      SELECT tenant_id, org_path AS path, 'duesPaid' AS dim, to_char(month, 'YYYY-MM') AS key, %2$s AS delta FROM %1$I WHERE member_active$q$, rel, sign)
   END
 $$;
 
--- One statement's changes, netted per (ancestor, dim, key): a bulk load or a subtree move costs
--- one upsert per touched ancestor and key, and an update that changes nothing counted costs nothing.
-CREATE FUNCTION rollup_track() RETURNS trigger
-LANGUAGE plpgsql SET search_path = members, public AS $$
-DECLARE
-  parts text[] := '{}';
-BEGIN
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN parts := parts || rollup_contributions(TG_TABLE_NAME, 'new_rows', 1); END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN parts := parts || rollup_contributions(TG_TABLE_NAME, 'old_rows', -1); END IF;
-  EXECUTE format($q$
+-- The statement adding the contributions of `source` (a query of tenant_id, path, dim, key, delta)
+-- to member_rollup, netted per (ancestor, dim, key): first per path, then spread over the path's
+-- ancestors, so a bulk load or a subtree move costs one upsert per touched ancestor and key, and a
+-- change that moves nothing counted costs nothing. Returned as text and run by the caller: a
+-- trigger's transition tables are visible only to the trigger function itself.
+CREATE FUNCTION rollup_upsert(source text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT format($q$
     INSERT INTO member_rollup AS r (tenant_id, ancestor_id, dim, key, count)
     SELECT c.tenant_id, a.label::uuid, c.dim, c.key, sum(c.delta)::int
       FROM (SELECT tenant_id, path, dim, key, sum(delta) AS delta FROM (%s) x GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0) c
@@ -173,21 +181,37 @@ BEGIN
     HAVING sum(c.delta) <> 0
      ORDER BY 1, 2, 3, 4  -- a fixed lock order: concurrent writers cannot deadlock on ancestor rows
     ON CONFLICT (tenant_id, ancestor_id, dim, key) DO UPDATE SET count = r.count + excluded.count$q$,
-    array_to_string(parts, ' UNION ALL '));
+    source)
+$$;
+
+-- One statement's changes to member, dues_account or dues_payment.
+CREATE FUNCTION rollup_track() RETURNS trigger
+LANGUAGE plpgsql SET search_path = members, public AS $$
+DECLARE
+  parts text[] := '{}';
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN parts := parts || rollup_contributions(TG_TABLE_NAME, 'new_rows', 1); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN parts := parts || rollup_contributions(TG_TABLE_NAME, 'old_rows', -1); END IF;
+  EXECUTE rollup_upsert(array_to_string(parts, ' UNION ALL '));
   RETURN NULL;
 END $$;
+
+-- What member rows of relation `rel` contribute to member_reported_in, as (tenant_id, community, delta).
+CREATE FUNCTION reported_in_contributions(rel text, sign integer) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT format($q$SELECT tenant_id, reported_in_community AS community, %2$s AS delta FROM %1$I
+               WHERE reported_in_community IS NOT NULL AND stage IN ('PROBATIONARY', 'FULL') AND 'IN_SERVICE' = ANY (categories)
+                 AND membership_status = 'ACTIVE'$q$, rel, sign)
+$$;
 
 -- In-service Party members per community they reported in to.
 CREATE FUNCTION reported_in_track() RETURNS trigger
 LANGUAGE plpgsql SET search_path = members, public AS $$
 DECLARE
   parts text[] := '{}';
-  q text := $q$SELECT tenant_id, reported_in_community AS community, %2$s AS delta FROM %1$I
-               WHERE reported_in_community IS NOT NULL AND stage IN ('PROBATIONARY', 'FULL') AND 'IN_SERVICE' = ANY (categories)
-                 AND membership_status = 'ACTIVE'$q$;
 BEGIN
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN parts := parts || format(q, 'new_rows', 1); END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN parts := parts || format(q, 'old_rows', -1); END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN parts := parts || reported_in_contributions('new_rows', 1); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN parts := parts || reported_in_contributions('old_rows', -1); END IF;
   EXECUTE format($q$
     INSERT INTO member_reported_in AS r (tenant_id, community_id, count)
     SELECT tenant_id, community, sum(delta)::int FROM (%s) x GROUP BY 1, 2 HAVING sum(delta) <> 0 ORDER BY 1, 2
@@ -201,8 +225,10 @@ END $$;
 CREATE FUNCTION ledger_follow_member() RETURNS trigger
 LANGUAGE plpgsql SET search_path = members, public AS $$
 BEGIN
-  UPDATE dues_account l SET org_path = n.org_path FROM new_rows n WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND l.org_path <> n.org_path;
-  UPDATE dues_payment l SET org_path = n.org_path FROM new_rows n WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND l.org_path <> n.org_path;
+  UPDATE dues_account l SET org_path = n.org_path, member_active = n.membership_status = 'ACTIVE' FROM new_rows n
+   WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND (l.org_path <> n.org_path OR l.member_active <> (n.membership_status = 'ACTIVE'));
+  UPDATE dues_payment l SET org_path = n.org_path, member_active = n.membership_status = 'ACTIVE' FROM new_rows n
+   WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND (l.org_path <> n.org_path OR l.member_active <> (n.membership_status = 'ACTIVE'));
   UPDATE point_event l SET org_path = n.org_path FROM new_rows n WHERE l.tenant_id = n.tenant_id AND l.member_id = n.id AND l.org_path <> n.org_path;
   RETURN NULL;
 END $$;
@@ -221,21 +247,19 @@ CREATE TRIGGER dues_payment_rollup_insert AFTER INSERT ON dues_payment REFERENCI
 CREATE TRIGGER dues_payment_rollup_update AFTER UPDATE ON dues_payment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_track();
 CREATE TRIGGER dues_payment_rollup_delete AFTER DELETE ON dues_payment REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_track();
 
--- Existing rows (databases migrated before this file).
-INSERT INTO member_rollup (tenant_id, ancestor_id, dim, key, count)
-SELECT m.tenant_id, a.label::uuid, d.dim, d.key, count(*)
-  FROM member m
-  CROSS JOIN LATERAL (
-    SELECT 'stage', m.stage
-    UNION ALL SELECT 'category', c FROM unnest(m.categories) c WHERE m.stage IN ('PROBATIONARY', 'FULL')
-    UNION ALL SELECT 'flag', f FROM unnest(m.flags) f WHERE m.stage IN ('PROBATIONARY', 'FULL')
-    UNION ALL SELECT 'education', m.education WHERE m.stage IN ('PROBATIONARY', 'FULL')
-    UNION ALL SELECT 'birthMonth', to_char(m.birth_date, 'YYYY-MM') WHERE m.stage IN ('PROBATIONARY', 'FULL')) AS d(dim, key)
-  CROSS JOIN LATERAL unnest(string_to_array(m.org_path::text, '.')) AS a(label)
- WHERE m.membership_status = 'ACTIVE'
- GROUP BY 1, 2, 3, 4;
-INSERT INTO member_reported_in (tenant_id, community_id, count)
-SELECT tenant_id, reported_in_community, count(*) FROM member
- WHERE reported_in_community IS NOT NULL AND stage IN ('PROBATIONARY', 'FULL') AND 'IN_SERVICE' = ANY (categories)
-   AND membership_status = 'ACTIVE'
- GROUP BY 1, 2;
+-- Recomputes a tenant's summaries from its rows with the same contribution definitions the
+-- triggers use: after a bulk load that ran without row triggers, or to repair. The caller sees
+-- the whole tenant (a superuser, or the tenant's settings with no scope).
+CREATE FUNCTION rebuild_rollups(p_tenant uuid) RETURNS void
+LANGUAGE plpgsql SET search_path = members, public AS $$
+BEGIN
+  DELETE FROM member_rollup WHERE tenant_id = p_tenant;
+  EXECUTE rollup_upsert(format('SELECT * FROM (%s) c WHERE c.tenant_id = %L',
+    concat_ws(' UNION ALL ', rollup_contributions('member', 'member', 1), rollup_contributions('dues_account', 'dues_account', 1),
+      rollup_contributions('dues_payment', 'dues_payment', 1)), p_tenant));
+  DELETE FROM member_reported_in WHERE tenant_id = p_tenant;
+  EXECUTE format($q$
+    INSERT INTO member_reported_in (tenant_id, community_id, count)
+    SELECT tenant_id, community, sum(delta)::int FROM (%s) x WHERE tenant_id = %L GROUP BY 1, 2 HAVING sum(delta) <> 0$q$,
+    reported_in_contributions('member', 1), p_tenant);
+END $$;

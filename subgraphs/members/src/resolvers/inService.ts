@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, isUuid, notFound, requireScope } from '@trellis/platform';
+import type { ActivityRecordResolvers, AnnualEvaluationResolvers, InServiceReportResolvers, MutationResolvers, QuarterlyFeedbackResolvers, QueryResolvers } from '../generated/resolvers.ts';
 import type { Context } from '../context.ts';
 import { checkAction, checkGrade, notFuture, quarterRange, summarise, type Grade, type InServiceStatus } from '../domain/inService.ts';
 import type { MemberRow } from '../loaders.ts';
@@ -56,7 +57,7 @@ export const inServiceQueries = {
       `select ${REPORT_COLUMNS} from members.in_service_report r where r.community_id = ? and (?::text is null or r.status = ?) order by r.reported_on desc, r.id limit 500`,
       [communityId, status ?? null, status ?? null]);
   },
-};
+} satisfies Partial<QueryResolvers>;
 
 export const inServiceMutations = {
   async reportInService(_: unknown, { input }: { input: { memberId: string; communityId: string; on: Date | string } }, ctx: Context) {
@@ -183,7 +184,7 @@ export const inServiceMutations = {
     await step(ctx, r.id, r.status, 'ENDED', a.reason?.trim() || null);
     return reload(ctx, r.id);
   },
-};
+} satisfies Partial<MutationResolvers>;
 
 export const inServiceReportResolvers = {
   member: (r: ReportRow, _: unknown, ctx: Context) => ctx.loaders.member.load(r.member_id),
@@ -198,20 +199,20 @@ export const inServiceReportResolvers = {
   endedOn: (r: ReportRow) => r.ended_on,
   posts: (r: ReportRow, _: unknown, ctx: Context) => ctx.loaders.claimsByReport.load(r.id),
   history: (r: ReportRow, _: unknown, ctx: Context) => ctx.loaders.reportHistory.load(r.id),
-};
+} satisfies InServiceReportResolvers;
 
 export const activityRecordResolvers = {
   happenedOn: (a: ActivityRow) => a.happened_on,
   residentRating: (a: ActivityRow) => a.resident_rating,
   postClaimId: (a: ActivityRow) => a.claim_id,
-};
+} satisfies ActivityRecordResolvers;
 
 export const quarterlyFeedbackResolvers = {
   averageRating: (f: FeedbackRow) => f.average_rating,
   meetsMinimum: (f: FeedbackRow) => f.meets_minimum,
   sentAt: (f: FeedbackRow) => f.sent_at,
-};
+} satisfies QuarterlyFeedbackResolvers;
 
 export const annualEvaluationResolvers = {
   evaluatedAt: (e: EvaluationRow) => e.evaluated_at,
-};
+} satisfies AnnualEvaluationResolvers;

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, isUuid, notFound, requireScope } from '@trellis/platform';
+import type { MemberCardsResolvers, MemberResolvers, MutationResolvers, PostClaimResolvers, QueryResolvers } from '../generated/resolvers.ts';
 import type { Context } from '../context.ts';
 import { checkAction, notFuture, quarterOf, summarise } from '../domain/inService.ts';
 import { checkCategories, checkRange, type PostCategory } from '../domain/posts.ts';
 import type { MemberRow } from '../loaders.ts';
-import { CLAIM_COLUMNS, type ClaimRow } from '../processLoaders.ts';
+import { CLAIM_COLUMNS, type CardsView as Cards, type ClaimRow } from '../processLoaders.ts';
 import { lockReport, requireMemberOrAdmin } from './inService.ts';
 import { day, refresh, today } from './processHelpers.ts';
 
 interface SettingsInput { letterValidMonths?: number | null; contactsPerQuarter?: number | null; activitiesPerYear?: number | null; maxPostsPerMember?: number | null; postCategories?: PostCategory[] | null }
-interface Cards { member: MemberRow; year: number }
 
 export const postQueries = {
   memberProcessSettings: (_: unknown, __: unknown, ctx: Context) => ctx.loaders.settings(),
-};
+} satisfies Partial<QueryResolvers>;
 
 export const postMutations = {
   async configureMemberProcesses(_: unknown, { input }: { input: SettingsInput }, ctx: Context) {
@@ -72,15 +72,16 @@ export const postMutations = {
     const on = notFuture(day(rawOn), today(ctx), 'on');
     if (on < c.claimed_on) throw badInput(`The release date ${on} is before the claim (${c.claimed_on}).`, 'on');
     await ctx.em.execute(`update members.post_claim set status = 'RELEASED', released_on = ? where id = ?`, [on, claimId]);
-    return { ...c, status: 'RELEASED', released_on: on };
+    const released: ClaimRow = { ...c, status: 'RELEASED', released_on: on };
+    return released;
   },
-};
+} satisfies Partial<MutationResolvers>;
 
 export const postClaimResolvers = {
   categoryName: async (c: ClaimRow, _: unknown, ctx: Context) => (await ctx.loaders.settings()).postCategories.find((p) => p.code === c.category)?.name ?? c.category,
   claimedOn: (c: ClaimRow) => c.claimed_on,
   releasedOn: (c: ClaimRow) => c.released_on,
-};
+} satisfies PostClaimResolvers;
 
 /** The member's process fields: status, transfers, reports and the four cards. */
 export const memberProcessResolvers = {
@@ -94,7 +95,7 @@ export const memberProcessResolvers = {
     if (!Number.isInteger(y) || y < 2000 || y > 2100) throw badInput('year must be a calendar year such as 2026.', 'year');
     return { member: m, year: y };
   },
-};
+} satisfies Partial<MemberResolvers>;
 
 export const memberCardsResolvers = {
   year: (c: Cards) => c.year,
@@ -126,4 +127,4 @@ export const memberCardsResolvers = {
     const [quarterly, evaluations] = await Promise.all([ctx.loaders.feedback.load(`${m.id}|${year}`), ctx.loaders.evaluations.load(`${m.id}|${year}`)]);
     return { quarterly, evaluation: evaluations[0] ?? null };
   },
-};
+} satisfies MemberCardsResolvers;

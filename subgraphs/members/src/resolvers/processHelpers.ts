@@ -1,4 +1,5 @@
 import { forbidden, isUuid, notFound } from '@trellis/platform';
+import type { ProcessStepResolvers } from '../generated/resolvers.ts';
 import { afterWrite, type Context } from '../context.ts';
 import { localDate } from '../domain/age.ts';
 import type { ProcessStepRow } from '../processLoaders.ts';
@@ -37,4 +38,4 @@ export const processStepResolvers = {
   to: (s: ProcessStepRow) => s.to_status,
   recordedBy: (s: ProcessStepRow) => s.recorded_by,
   recordedAt: (s: ProcessStepRow) => s.recorded_at,
-};
+} satisfies ProcessStepResolvers;

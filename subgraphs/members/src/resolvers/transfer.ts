@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badInput, conflict, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
+import type { IncomingTransferResolvers, MutationResolvers, QueryResolvers, TransferResolvers } from '../generated/resolvers.ts';
 import type { Context } from '../context.ts';
 import { blindIndex, decrypt, encrypt, maskIdCard } from '../domain/personalData.ts';
 import { checkDocumentNumber, checkDuesMonth, checkTransition, effectiveStatus, letterExpiresOn, type TransferStatus } from '../domain/transfer.ts';
@@ -54,7 +55,7 @@ export const transferQueries = {
     const d = today(ctx);
     return status ? rows.filter((i) => inboxStatus(i, d) === status) : rows;
   },
-};
+} satisfies Partial<QueryResolvers>;
 
 const inboxStatus = (i: InboxRow, d: string) => (i.status === 'PENDING' && d > i.letter_expires_on ? 'EXPIRED' : i.status);
 
@@ -187,7 +188,7 @@ export const transferMutations = {
     refresh(ctx);
     return (await ctx.loaders.inbox.load(id))!;
   },
-};
+} satisfies Partial<MutationResolvers>;
 
 export const transferResolvers = {
   member: (t: TransferRow, _: unknown, ctx: Context) => ctx.loaders.member.load(t.member_id),
@@ -204,7 +205,7 @@ export const transferResolvers = {
   receiptNumber: (t: TransferRow) => t.receipt_number,
   receivedOn: (t: TransferRow) => t.received_on,
   history: (t: TransferRow, _: unknown, ctx: Context) => ctx.loaders.transferHistory.load(t.id),
-};
+} satisfies TransferResolvers;
 
 export const incomingTransferResolvers = {
   fromTenantId: (i: InboxRow) => i.from_tenant_id,
@@ -217,4 +218,4 @@ export const incomingTransferResolvers = {
   duesPaidUntil: (i: InboxRow) => i.dues_paid_until,
   status: (i: InboxRow, _: unknown, ctx: Context) => inboxStatus(i, today(ctx)),
   acceptedMember: (i: InboxRow, _: unknown, ctx: Context) => (i.accepted_member_id ? ctx.loaders.member.load(i.accepted_member_id) : null),
-};
+} satisfies IncomingTransferResolvers;

@@ -177,6 +177,8 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
            join organisation.org_unit s2 on s2.parent_id = d2.id and s2.kind = 'STREET'
            join organisation.org_unit c2 on c2.parent_id = s2.id and c2.kind = 'COMMUNITY'
           where g.tenant_id = $1 and g.kind = 'GRID' and exists (select 1 from members.member m where m.tenant_id = g.tenant_id and m.org_unit_id = g.id and m.stage in ('PROBATIONARY', 'FULL'))
+            -- names are unique among a parent's children (grids are numbered per community)
+            and not exists (select 1 from organisation.org_unit x where x.parent_id = c2.id and x.name = g.name)
           limit 1`, [main])).rows[0];
       // A grid moves to a community of another district and back: its members change district.
       visibility = await measureVisibility({

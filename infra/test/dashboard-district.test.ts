@@ -1,6 +1,6 @@
 // The city dashboard on a district of 50,000 members stays exact under writes: after a burst of
 // random writes through the gateway — new members, dues paid, done orders rated and closed,
-// assessment results finalised, a community moved to another street — and the event followers'
+// assessment results finalised, a grid moved to another street — and the event followers'
 // catch-up, every figure of the dashboard equals a direct aggregate over the raw rows.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   });
   admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await admin?.end();
   await stack?.close();
@@ -95,6 +95,7 @@ describe('dashboard on the district profile', () => {
     expect(done.length).toBeGreaterThan(30);
     expect(notice.length).toBeGreaterThan(10);
 
+    const before = (await compare(city, district)).platform;
     const nextId = idNumbers();
     const writes: (() => Promise<{ errors?: unknown[] }>)[] = [];
     for (let i = 0; i < 40; i++) {
@@ -116,18 +117,27 @@ describe('dashboard on the district profile', () => {
       for (const x of results) expect(x.errors).toBeUndefined();
     }
 
-    // A community moves to another street, with its members, orders and assessment targets.
-    const moved = communities.find((c) => c.street !== communities[0]!.street)!;
-    const move = await gql(url, city, 'mutation($id: ID!, $to: ID!) { moveOrgUnit(id: $id, newParentId: $to) { id } }', { id: moved.id, to: communities[0]!.street });
+    // A grid moves to a community of another street, with its building groups, members, dues and
+    // orders: the members and services copies of the tree learn of it from the event stream.
+    // (Grids are numbered per community: the grid's name must be free under its new parent.)
+    const [pair] = await q(
+      `select g.id::text as grid, c2.id::text as community, c2.parent_id::text as street
+         from organisation.org_unit g join organisation.org_unit c on c.id = g.parent_id
+         join organisation.org_unit c2 on c2.tenant_id = g.tenant_id and c2.kind = 'COMMUNITY' and c2.parent_id <> c.parent_id
+        where g.tenant_id = $1 and g.kind = 'GRID' and not exists (select 1 from organisation.org_unit x where x.parent_id = c2.id and x.name = g.name)
+        order by g.id, c2.id limit 1`, []);
+    const grid = pair!.grid as string;
+    const target = { id: pair!.community as string, street: pair!.street as string };
+    const move = await gql(url, city, 'mutation($id: ID!, $to: ID!) { moveOrgUnit(id: $id, newParentId: $to) { id } }', { id: grid, to: target.id });
     expect(move.errors).toBeUndefined();
 
     await catchUp();
     const after = await compare(city, district);
     expect(differences(after.platform, after.raw)).toEqual([]);
-    // The writes show: results finalised, orders closed, the moved community counted under its new street.
+    // The writes show: results finalised, the moved grid counted under its new street.
     const d = after.platform.districts[district]!;
     expect(d.assessment!.byState.FINAL!.count).toBeGreaterThanOrEqual(notice.length);
-    expect(after.platform.drillDown[communities[0]!.street]!.units.COMMUNITY).toBeGreaterThan(0);
+    expect(after.platform.drillDown[target.street]!.units.GRID).toBe(before.drillDown[target.street]!.units.GRID! + 1);
     // A district administrator sees the same district figures.
     const scoped = await compare(districtAdmin, district);
     expect(differences(scoped.platform, scoped.raw)).toEqual([]);

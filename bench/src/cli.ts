@@ -36,6 +36,10 @@ try {
     console.log(`${r.scenario.padEnd(14)}${String(r.connections).padStart(7)}  ${(r.backgroundWrites ? 'yes' : '').padEnd(7)}${String(r.rps).padStart(8)} ${String(r.latencyMs.p50).padStart(9)}${String(r.latencyMs.p95).padStart(9)}${String(r.latencyMs.p99).padStart(9)}   ${r.sqlPerOperation ?? 'n/a'}`);
   }
   console.log('');
+  const v = results.visibility;
+  if (v) say(`write visible on the dashboard: p50 ${v.p50Ms} ms, p95 ${v.p95Ms} ms, max ${v.maxMs} ms over ${v.samples.length} writes`);
+  if (!results.dashboardMatchesRawRows) say(`dashboard differs from the raw rows in ${results.dashboardMismatches.length} figures (see the results file)`);
+  for (const [goal, g] of Object.entries(results.goals)) say(`goal ${goal}: ${g.measured ?? 'n/a'} (goal ${g.goal}) ${g.met === null ? '' : g.met ? 'met' : 'MISSED'}`);
   say(`results written to ${file}`);
 } catch (e) {
   console.error(e);

@@ -18,6 +18,12 @@ export interface BenchPrincipal {
   streetId: string;
   /** A grid or community inside what the principal may see (for the write mix). */
   memberHomeId: string;
+  /** An open service order inside what the principal may see (for matching); null when there is none. */
+  openOrderId: string | null;
+  /** Done orders only this principal will rate (closing them); consumed by the write mix. */
+  doneOrders: string[];
+  /** Assessment targets on public notice that has ended, decided by this principal's district; consumed by the write mix. */
+  noticeTargets: string[];
   token: string;
 }
 
@@ -50,6 +56,23 @@ export async function benchPrincipals(adminUrl: string, slugs: string[], main = 
            join organisation.org_unit g on g.tenant_id = s.tenant_id and g.kind = 'GRID' and g.path <@ s.path
           where s.tenant_id = $1 and s.kind = 'STREET' order by s.id, g.path`, [tenant.id])).rows;
       const gridOf = new Map(grids.map((g) => [g.street, g.id]));
+      // Open and done orders per street (orders carry their unit's path), and targets ready to finalise per district.
+      const orders = (await client.query<{ street: string; id: string; state: string }>(
+        `select s.id::text as street, o.id::text, o.state from organisation.org_unit s
+           cross join lateral (select o.id, o.state from services.service_order o
+                                where o.tenant_id = s.tenant_id and o.org_path <@ s.path and o.state in ('SUBMITTED', 'TRIAGED', 'POSTED', 'DONE')
+                                limit 4000) o
+          where s.tenant_id = $1 and s.kind = 'STREET'`, [tenant.id])).rows;
+      const openOf = new Map<string, string>();
+      const doneOf = new Map<string, string[]>();
+      for (const o of orders) {
+        if (o.state === 'DONE') doneOf.set(o.street, [...(doneOf.get(o.street) ?? []), o.id]);
+        else if (!openOf.has(o.street)) openOf.set(o.street, o.id);
+      }
+      const notice = (await client.query<{ decider: string; id: string }>(
+        `select decider_id::text as decider, id::text from assessment.target where tenant_id = $1 and state = 'NOTICE' and notice_ends_at < now() order by id`, [tenant.id])).rows;
+      const noticeOf = new Map<string, string[]>();
+      for (const x of notice) noticeOf.set(x.decider, [...(noticeOf.get(x.decider) ?? []), x.id]);
       const n = t === 0 ? main : others;
       for (let i = 0; i < n; i++) {
         const role: Principal['role'] = i % 4 === 0 ? 'CITY_ADMIN' : i % 4 === 3 ? 'STREET_ADMIN' : 'DISTRICT_ADMIN';
@@ -65,6 +88,10 @@ export async function benchPrincipals(adminUrl: string, slugs: string[], main = 
           drillKinds: role === 'STREET_ADMIN' ? ['COMMUNITY'] : ['STREET'],
           streetId: street.id,
           memberHomeId: gridOf.get(street.id) ?? street.id,
+          openOrderId: openOf.get(street.id) ?? null,
+          // Each done order and each target goes to one principal only: concurrent writers never race for one.
+          doneOrders: take(doneOf, street.id, 200),
+          noticeTargets: role === 'DISTRICT_ADMIN' ? take(noticeOf, district.id, 200) : [],
           token: await signUserToken(userTokens, { sub: `bench-${label}`, tenantId: tenant.id, tenantSlug: slug, role, scopeUnitId, scopes: [] }),
         });
       }
@@ -73,4 +100,11 @@ export async function benchPrincipals(adminUrl: string, slugs: string[], main = 
   } finally {
     await client.end();
   }
+}
+
+/** Removes and returns up to `n` of the items listed under `key`. */
+function take(m: Map<string, string[]>, key: string, n: number): string[] {
+  const xs = m.get(key) ?? [];
+  m.set(key, xs.slice(n));
+  return xs.slice(0, n);
 }

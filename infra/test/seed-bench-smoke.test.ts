@@ -157,9 +157,13 @@ describe('benchmark harness', () => {
     expect(saved.comparisons.naiveVsPlatform!.ratio).toBeGreaterThan(0);
     expect(saved.comparisons.gatewayOverhead!.directRps).toBeGreaterThan(0);
     expect(saved.goals.dashboardP95Ms.goal).toBe(30);
+    // Write → dashboard timing: every write kind sampled and seen (no timing asserted).
+    expect(new Set(saved.visibility!.samples.map((x) => x.write))).toEqual(new Set(['new member', 'order closed', 'grid moved (members follow)']));
+    for (const x of saved.visibility!.samples) expect(x.visible).toBe(true);
   });
 
   it('reports a dashboard equal to a direct aggregate over the raw rows', async () => {
+    expect(results.dashboardMismatches).toEqual([]);
     expect(results.dashboardMatchesRawRows).toBe(true);
     // The reference itself against plain counts: the districts hold every party member of the tenant.
     const t = report.tenants[0]!;
@@ -174,6 +178,12 @@ describe('benchmark harness', () => {
           where m.tenant_id = $1 and u.kind not in ('DISTRICT') and u.depth = 0 and m.stage in ('PROBATIONARY', 'FULL')`, [t.id])).rows[0]!.n;
       expect(inDistricts + onRoot).toBe(party);
       expect(Object.keys(figures.districts)).toHaveLength(profiles.demo.tenants[0]!.districts);
+      // Orders and assessment targets of the districts add up to the tenant's (none hang off the city root).
+      const orders = (await client.query<{ n: number }>(`select count(*)::int as n from services.service_order where tenant_id = $1`, [t.id])).rows[0]!.n;
+      const inDistrictOrders = Object.values(figures.districts).reduce((s, d) => s + Object.values(d.services.ordersByState).reduce((a, b) => a + b, 0), 0);
+      expect(inDistrictOrders).toBe(orders);
+      const targets = (await client.query<{ n: number }>(`select count(*)::int as n from assessment.target where tenant_id = $1`, [t.id])).rows[0]!.n;
+      expect(Object.values(figures.districts).reduce((s, d) => s + (d.assessment?.targets ?? 0), 0)).toBe(targets);
     } finally {
       await client.end();
     }

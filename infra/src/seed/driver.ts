@@ -52,6 +52,7 @@ export async function seedProfile(opts: SeedOptions): Promise<SeedReport> {
   await prepareDatabase(opts.adminUrl, opts.appPassword);
   const client = new pg.Client({ connectionString: opts.adminUrl });
   await client.connect();
+  if (process.env.SEED_TRACE) traceStatements(client, log);
   const bar = createProgress(opts.progressBar ?? false);
   try {
     const taken = (await client.query<{ slug: string }>('select slug from organisation.tenant where slug = any($1)', [profile.tenants.map((t) => t.slug)])).rows;
@@ -86,9 +87,11 @@ async function seedTenant(
   await timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode } as Parameters<typeof seedMembers>[0]));
   if (o.later.length) {
     // Later seeds get every member (the contract's SeedMember), read back from the members schema.
-    const members = await timed('read members', async () => (await client.query<SeedMember>(
-      `select id::text as "id", org_unit_id::text as "orgUnitId", categories, reported_in_community::text as "reportedInCommunity",
-              birth_date::text as "birthDate", stage from members.member where tenant_id = $1 order by id`, [tenantId])).rows);
+    // Categories travel as one comma-joined text: parsing a million array literals row by row cost more than the query.
+    const members = await timed('read members', async () => (await client.query<Omit<SeedMember, 'categories'> & { categories: string }>(
+      `select id::text as "id", org_unit_id::text as "orgUnitId", array_to_string(categories, ',') as categories, reported_in_community::text as "reportedInCommunity",
+              birth_date::text as "birthDate", stage from members.member where tenant_id = $1 order by id`, [tenantId])).rows
+      .map((m): SeedMember => ({ ...m, categories: m.categories ? m.categories.split(',') : [] })));
     for (const l of o.later) {
       o.bar.start(`${shape.slug}: ${l.name}`, members.length);
       await timed(l.name, () => l.seed({ ...base, members, organisationSeq }));
@@ -97,4 +100,21 @@ async function seedTenant(
   o.bar.stop();
   o.log(`${shape.slug}: ${tree.units.length.toLocaleString('en')} units, ${shape.members.toLocaleString('en')} members in ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
   return { slug: shape.slug, id: tenantId, name, rootId: tree.rootId, districtIds: tree.districtIds, units: tree.units.length, members: shape.members, seconds };
+}
+
+/** SEED_TRACE=1: log every statement of the load that takes longer than 100 ms (where a phase spends its time). */
+function traceStatements(client: pg.Client, log: (m: string) => void) {
+  const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+  (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const started = performance.now();
+    const r = query(...args);
+    const text = typeof args[0] === 'string' ? args[0] : 'COPY (stream)';
+    const done = () => {
+      const ms = performance.now() - started;
+      if (ms > 100) log(`  ${(ms / 1000).toFixed(2)} s  ${text.replace(/\s+/g, ' ').slice(0, 110)}`);
+    };
+    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(done, () => {});
+    else if (r && typeof (r as NodeJS.EventEmitter).on === 'function') (r as NodeJS.EventEmitter).on('finish', done);
+    return r;
+  };
 }

@@ -160,9 +160,56 @@ export async function seed(input: SeedInput): Promise<void> {
       `insert into assessment.rectification (tenant_id, target_id, due_on) select $1, id, ($2::timestamptz + make_interval(days => $3))::date from seed_target where grade = $4`,
       [tenantId, finalised, SEED_GRADING.rectificationDays, lowestGrade(SEED_GRADING)]);
     input.progress(plan.targets.length * 5);
+    // Larger profiles also get this year's campaign still under way, every tier busy, so the
+    // dashboard has progress to show and the benchmark has results whose notice has ended to finalise.
+    if (input.profile !== 'demo') await seedCurrentCampaign(client, tenantId, plan, root.id, at, tenantSeed(input.seed, input.tenantId));
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');
     throw e;
   }
+}
+
+/** States of this year's campaign: some communities still assessing themselves, most further on. */
+const CURRENT_STATES: readonly (readonly [string, number])[] = [['SELF_ASSESSMENT', 0.15], ['STREET_REVIEW', 0.2], ['DISTRICT_REVIEW', 0.2], ['NOTICE', 0.3], ['FINAL', 0.15]];
+
+async function seedCurrentCampaign(
+  client: pg.Client, tenantId: string, finished: ReturnType<typeof planCampaign>, rootId: string, at: (days: number) => string, seed: number,
+): Promise<void> {
+  const next = rng(seed ^ 0xc0ffee);
+  const campaignId = uuidFrom(next);
+  await client.query(
+    `insert into assessment.campaign (id, tenant_id, template_id, owner_unit_id, name, self_assessment_due, street_review_due, district_review_due, notice_days, opened_by, opened_at)
+     values ($1, $2, $3, $4, '本年度社区党组织星级评定', $5, $6, $7, 5, 'seed', $8)`,
+    [campaignId, tenantId, finished.templateId, rootId, at(-10), at(15), at(30), at(-40)]);
+  const rows: (string | number | boolean | null)[][] = [];
+  for (const t of finished.targets) {
+    let roll = next();
+    let state = 'FINAL';
+    for (const [s, share] of CURRENT_STATES) { if (roll < share) { state = s; break; } roll -= share; }
+    // Decided targets carry a proposal: last year's score moved a little, graded without quotas.
+    const score = Math.max(0, Math.min(100, Math.round((t.score + (next() - 0.5) * 10) * 100) / 100));
+    const band = gradeFor(SEED_GRADING, score, t.vetoed, null);
+    const decided = state === 'NOTICE' || state === 'FINAL';
+    rows.push([uuidFrom(next), t.unitId, t.path, t.streetId, t.deciderId, state, decided ? score : null, decided ? band.grade : null, decided ? band.stars : null, t.vetoed,
+      decided ? DEFAULT_PAY_COEFFICIENTS[band.grade] ?? null : null]);
+  }
+  await client.query(`CREATE TEMP TABLE seed_current (id uuid, unit_id uuid, path ltree, street_id uuid, decider_id uuid, state text, score numeric, grade text, stars int, vetoed boolean, coefficient numeric) ON COMMIT DROP`);
+  await copyRows(client, 'seed_current', rows);
+  // Public notice ended yesterday for every target on notice: each can be finalised now.
+  await client.query(
+    `insert into assessment.target (id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, state, state_since, proposed_score, proposed_grade, proposed_stars, vetoed, notice_ends_at, final_grade)
+     select id, $1, $2, unit_id, path, street_id, decider_id, state, case when state in ('NOTICE', 'FINAL') then $3::timestamptz else $4::timestamptz end,
+            score, grade, stars, vetoed, case when state in ('NOTICE', 'FINAL') then $5::timestamptz end, case when state = 'FINAL' then grade end
+       from seed_current`, [tenantId, campaignId, at(-6), at(-12), at(-1)]);
+  await client.query(
+    `insert into assessment.result (target_id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, score, grade, stars, vetoed, pay_coefficient, finalised_at)
+     select id, $1, $2, unit_id, path, street_id, decider_id, score, grade, stars, vetoed, coefficient, $3 from seed_current where state = 'FINAL'`, [tenantId, campaignId, at(-1)]);
+  await client.query(
+    `insert into assessment.transition (tenant_id, target_id, action, from_state, to_state, actor, at)
+     select $1, id, 'OPEN', null, 'SELF_ASSESSMENT', 'seed', $2::timestamptz from seed_current`, [tenantId, at(-40)]);
+  await client.query(
+    `insert into assessment.rectification (tenant_id, target_id, due_on)
+     select $1, id, ($2::timestamptz + make_interval(days => $3))::date from seed_current where state = 'FINAL' and grade = $4`,
+    [tenantId, at(-1), SEED_GRADING.rectificationDays, lowestGrade(SEED_GRADING)]);
 }

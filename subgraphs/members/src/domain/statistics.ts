@@ -29,8 +29,12 @@ export function ambiguousBirthMonths(today: string): string[] {
   return AGE_BANDS.slice(1).map((b) => `${String(year - b.min).padStart(4, '0')}-${today.slice(5, 7)}`);
 }
 
-/** Dimensions of member_rollup read whole per unit; 'birthDay' is read only for the ambiguous months. */
-const DIMS = ['stage', 'category', 'flag', 'education', 'birthMonth', 'reportedIn', 'duesFrom', 'duesPaid'];
+/** Dimensions of member_rollup read whole per unit; birth months are read as age bands, birth days only for the ambiguous months. */
+const DIMS = ['stage', 'category', 'flag', 'education', 'reportedIn', 'duesFrom', 'duesPaid'];
+
+/** SQL: the age band on today of people born in the month `key` ('YYYY-MM'), for a month that is not ambiguous. */
+const MONTH_BAND_SQL = (year: string, month: string) =>
+  `case ${AGE_BANDS.map((b) => `when ${year} - substr(mr.key, 1, 4)::int - (substr(mr.key, 6, 2)::int > ${month})::int <= ${b.max} then '${b.band}'`).join(' ')} end`;
 
 /** Every day (`YYYY-MM-DD`) of the given months (`YYYY-MM`). */
 function daysOf(months: readonly string[]): string[] {
@@ -63,13 +67,20 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
              where x.eff is not null)
      select roots.root_id::text, mr.dim, mr.key, mr.count
        from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff and mr.dim = any(?::text[])
-      where mr.count <> 0 and not (mr.dim = 'birthMonth' and mr.key = any(?::text[]))
+      where mr.count <> 0
+     union all
+     -- Some nine hundred birth months per unit, summed into six bands here rather than sent over.
+     select roots.root_id::text, 'ageBand', ${MONTH_BAND_SQL('?::int', '?::int')}, sum(mr.count)::int
+       from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff and mr.dim = 'birthMonth'
+      where mr.count <> 0 and not mr.key = any(?::text[])
+      group by 1, 3
      union all
      select roots.root_id::text, mr.dim, mr.key, mr.count
        from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff
                                                and mr.dim = 'birthDay' and mr.key = any(?::text[])
       where mr.count <> 0`,
-    [sqlArray(unitIds.filter(isUuid)), sqlArray(DIMS), sqlArray(ambiguous), sqlArray(daysOf(ambiguous))],
+    [sqlArray(unitIds.filter(isUuid)), sqlArray(DIMS), ...AGE_BANDS.flatMap(() => [Number(today.slice(0, 4)), Number(today.slice(5, 7))]),
+      sqlArray(ambiguous), sqlArray(daysOf(ambiguous))],
   );
   const out = new Map<string, SubtreeStatistics>();
   for (const id of unitIds) {
@@ -87,7 +98,7 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
       case 'category': add(s.categories, r.key as MemberCategory, r.count); break;
       case 'flag': add(s.flags, r.key as MemberFlag, r.count); break;
       case 'education': add(s.education, r.key as Education, r.count); break;
-      case 'birthMonth': add(s.ageBands, ageBandOf(ageOn(`${r.key}-01`, today)), r.count); break;
+      case 'ageBand': add(s.ageBands, r.key as AgeBand, r.count); break;
       case 'birthDay': add(s.ageBands, ageBandOf(ageOn(r.key, today)), r.count); break;
       case 'reportedIn': s.inServiceReportedIn = r.count; break;
       case 'duesFrom': add(d.from, r.key, r.count); break;

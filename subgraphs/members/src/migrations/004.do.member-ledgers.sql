@@ -195,11 +195,12 @@ LANGUAGE sql IMMUTABLE AS $$
       CROSS JOIN LATERAL unnest(string_to_array(c.path::text, '.')) AS a(label)
      GROUP BY 1, 2, 3, 4
     HAVING sum(c.delta) <> 0
+     -- a fixed lock order: concurrent writers cannot deadlock on ancestor rows; a rebuild writes
+     -- each unit's rows next to each other (a unit's statistics read a few pages)
+     ORDER BY 1, 2, 3, 4
     %s$q$,
     source,
-    CASE WHEN fresh THEN ''
-         -- a fixed lock order: concurrent writers cannot deadlock on ancestor rows
-         ELSE 'ORDER BY 1, 2, 3, 4 ON CONFLICT (tenant_id, ancestor_id, dim, key) DO UPDATE SET count = r.count + excluded.count' END)
+    CASE WHEN fresh THEN '' ELSE 'ON CONFLICT (tenant_id, ancestor_id, dim, key) DO UPDATE SET count = r.count + excluded.count' END)
 $$;
 
 -- One statement's changes to member, dues_account or dues_payment.

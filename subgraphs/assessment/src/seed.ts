@@ -10,19 +10,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { gradeFor, lowestGrade, quotaLimit } from './domain/grading.ts';
 import { checkDimensions, checkGrading, DEFAULT_PAY_COEFFICIENTS, type Grading } from './domain/template.ts';
 
-export interface SeedUnit { id: string; parentId: string | null; kind: string; path: string; depth: number; name: string }
-export interface SeedMember { id: string; orgUnitId: string; categories: string[]; reportedInCommunity: string | null; birthDate: string; stage: string }
-export interface SeedInput {
-  client: pg.Client;
-  tenantId: string;
-  seed: number;
-  now: Date;
-  profile: 'demo' | 'district' | 'city-1m';
-  units: SeedUnit[];
-  members: SeedMember[];
-  organisationSeq: number;
-  progress: (rows: number) => void;
-}
+import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
+
+export type { SeedInput, SeedMember, SeedUnit };
 
 const STREET_KINDS = new Set(['STREET', 'TOWNSHIP']);
 const DECIDER_KINDS = new Set(['DISTRICT', 'COUNTY_COMMITTEE', 'CITY_COMMITTEE']);

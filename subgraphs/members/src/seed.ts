@@ -12,23 +12,9 @@ import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalD
 import { DEFAULT_EMPLOYED_BRACKETS, DEFAULT_RETIREE_BRACKETS, type Bracket } from './domain/dues.ts';
 import { BASELINE, DEFAULT_BASELINE, DEFAULT_EXEMPT } from './domain/points.ts';
 
-export interface SeedUnit { id: string; parentId: string | null; kind: string; path: string; depth: number; name: string; form?: string }
-export interface SeedMember { id: string; orgUnitId: string; categories: string[]; reportedInCommunity: string | null; birthDate: string; stage: string }
-export interface SeedInput {
-  client: pg.Client;
-  tenantId: string;
-  seed: number;
-  now: Date;
-  profile: 'demo' | 'district' | 'city-1m';
-  units: SeedUnit[];
-  members: SeedMember[];
-  organisationSeq: number;
-  progress: (rows: number) => void;
-  /** How many members to generate (default by profile). */
-  memberCount?: number;
-  /** First six ID-number digits of the first district; later districts count up (default 420102). */
-  regionCode?: number;
-}
+import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
+
+export type { SeedInput, SeedMember, SeedUnit };
 
 const DEFAULT_COUNT = { demo: 1_200, district: 50_000, 'city-1m': 1_000_000 } as const;
 /** Relative number of members attached to a unit of each kind. */

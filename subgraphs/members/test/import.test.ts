@@ -9,7 +9,7 @@ import { NOW, TODAY, idCard } from './helpers.ts';
 
 let t: TestStack;
 let city: string;
-const SAMPLE = readFileSync(new URL('../../../../shared/samples/members-ledger.csv', import.meta.url), 'utf8');
+const SAMPLE = readFileSync(new URL('./fixtures/members-ledger.csv', import.meta.url), 'utf8');
 const HEADER = '姓名,性别,出生日期,民族,学历,公民身份号码,入党日期,党员状态,党员类别,所在党组织,联系电话';
 const REPORT = 'rows imported rejected committed problems { row field column message }';
 

@@ -2,29 +2,12 @@
 // tenant's tree straight into this subgraph's tables and builds what the row triggers would have
 // built one unit at a time — history versions, the org_unit.changed events on the platform
 // stream, and the unit-count rollup — in a few set-based statements.
-import type pg from 'pg';
 import { copyRows } from '@trellis/platform/db/copy.ts';
 import { defaultKinds } from './domain/defaultKinds.ts';
 
-export interface SeedUnit {
-  id: string; parentId: string | null; kind: string; path: string /* ltree of hyphenless ids */; depth: number; name: string;
-  /** Organisation form; the kind's default when absent. */
-  form?: string;
-}
-export interface SeedMember { id: string; orgUnitId: string; categories: string[]; reportedInCommunity: string | null; birthDate: string; stage: string }
-export interface SeedInput {
-  client: pg.Client;
-  tenantId: string;
-  seed: number;
-  now: Date;
-  profile: 'demo' | 'district' | 'city-1m';
-  units: SeedUnit[];
-  members: SeedMember[];
-  organisationSeq: number;
-  progress: (rows: number) => void;
-  /** The tenant record to create (the organisation seed is the one that creates tenants). */
-  tenant?: { slug: string; name: string; kind: 'CITY' | 'COUNTY' };
-}
+import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
+
+export type { SeedInput, SeedMember, SeedUnit };
 
 /** When generated organisations were founded: the start of their recorded history. */
 export const foundedAt = (now: Date) => new Date(Date.UTC(now.getUTCFullYear() - 8, 0, 1));

@@ -9,19 +9,9 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
 
-export interface SeedUnit { id: string; parentId: string | null; kind: string; path: string; depth: number; name: string }
-export interface SeedMember { id: string; orgUnitId: string; categories: string[]; reportedInCommunity: string | null; birthDate: string; stage: string }
-export interface SeedInput {
-  client: pg.Client;
-  tenantId: string;
-  seed: number;
-  now: Date;
-  profile: 'demo' | 'district' | 'city-1m';
-  units: SeedUnit[];
-  members: SeedMember[];
-  organisationSeq: number;
-  progress: (rows: number) => void;
-}
+import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
+
+export type { SeedInput, SeedMember, SeedUnit };
 
 /** mulberry32: small, fast, seeded; the same seed gives the same data. */
 function rng(seed: number) {

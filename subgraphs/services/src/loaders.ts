@@ -139,13 +139,17 @@ export function createLoaders(em: SqlEntityManager, _principal: Principal, _now:
      */
     statistics: groupLoader(
       (keys: readonly string[]) => em.execute<StatRow[]>(
-        `select root.unit_id::text as root_id, s.metric, s.value::float8 as value
-           from services.unit_path root
-           join services.subtree_stat s on s.tenant_id = root.tenant_id and s.ancestor_id = case
-                  when platform.in_scope(root.path) then root.unit_id
-                  when root.path @> (select p.path from services.unit_path p where p.unit_id = platform.scope_label()::uuid) then platform.scope_label()::uuid
-                end
-          where root.unit_id = any(?::uuid[])`, [ids(keys)]),
+        // The unit whose summary answers (the asked unit, or the caller's own scope unit when the
+        // asked one lies above it) is worked out first, so the summary is read by its primary key
+        // instead of joined on an expression (which scanned every summary row of the tenant).
+        `with roots as materialized (
+           select root.unit_id as root_id,
+                  case when platform.in_scope(root.path) then root.unit_id
+                       when root.path @> (select p.path from services.unit_path p where p.unit_id = platform.scope_label()::uuid) then platform.scope_label()::uuid
+                  end as eff
+             from services.unit_path root where root.unit_id = any(?::uuid[]))
+         select roots.root_id::text as root_id, s.metric, s.value::float8 as value
+           from roots join services.subtree_stat s on s.tenant_id = platform.current_tenant() and s.ancestor_id = roots.eff`, [ids(keys)]),
       (r) => r.root_id,
     ),
     /** Orders of a unit's subtree, newest first. */

@@ -8,7 +8,7 @@ import { DEV_JWT_SECRET, createLogger, signUserToken, type Principal } from '@tr
 import { createTestDatabase, gql, testInternalKeys, type TestDatabase } from '@trellis/platform/testkit/index.ts';
 import { startStack, type RunningStack } from '../src/stack.ts';
 import { seedProfile, type SeededTenant } from '../src/seed/driver.ts';
-import { mulberry32, pick } from '../src/seed/prng.ts';
+import { mulberry32, pick } from '@trellis/platform/seed/prng.ts';
 import { idNumbers } from '../../bench/src/scenarios.ts';
 import { dashboardFigures, differences, naiveDashboard, type DashboardData, type DashboardFigures } from '../../bench/src/naive.ts';
 import { readFileSync } from 'node:fs';

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sqlArray } from '@trellis/platform';
+import { mulberry32 } from '@trellis/platform/seed/prng.ts';
 import { applyUnitChanged } from '@trellis/members';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from '@trellis/members/domain/personalData.ts';
 import type { LoadedTenant } from './load.ts';
@@ -19,17 +20,6 @@ const EDUCATION = ['PRIMARY', 'JUNIOR_SECONDARY', 'SENIOR_SECONDARY', 'VOCATIONA
 /** Members per unit, by kind. */
 const PER_KIND: Record<string, number> = { GRID: 3, COMMUNITY: 2, COMMERCIAL_BUILDING_BRANCH: 1, MARKET_BRANCH: 1, NEW_ORGANISATION_BRANCH: 1 };
 
-/** Small deterministic generator (mulberry32): the same tenant always gets the same people. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (date: string, days: number) => iso(new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000));
 
@@ -67,7 +57,7 @@ export async function loadMembersDemo(adminUrl: string, tenants: LoadedTenant[],
         if ((await client.query('select 1 from members.member where tenant_id = $1 limit 1', [t.id])).rowCount) { await client.query('ROLLBACK'); continue; }
         const { rows: units } = await client.query<{ unit_id: string; parent_id: string | null; kind: string }>(
           'select unit_id::text, parent_id::text, kind from members.unit_path where tenant_id = $1 order by path', [t.id]);
-        const rand = rng([...t.slug].reduce((s, c) => s * 31 + c.charCodeAt(0), 7));
+        const rand = mulberry32([...t.slug].reduce((s, c) => s * 31 + c.charCodeAt(0), 7));
         const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
         const region = REGION[t.slug] ?? '420202';
         const seen = new Set<string>();

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { seed as seedOrganisation, type SeedInput, type SeedMember } from '@trellis/organisation/seed.ts';
 import { seed as seedMembers } from '@trellis/members/seed.ts';
 import { prepareDatabase } from '../database.ts';
-import { deriveSeed, mulberry32, uuid } from './prng.ts';
+import { deriveSeed, mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { profileByName, type ProfileName, type TenantShape } from './profiles.ts';
 import { createProgress } from './progress.ts';
 import { generateTree } from './tree.ts';

@@ -1,7 +1,7 @@
 // The organisation tree of a generated tenant, as plain rows (parents before children).
 import { unitLabel } from '@trellis/platform';
 import type { SeedUnit } from '@trellis/organisation/seed.ts';
-import { around, deriveSeed, mulberry32, pick, weighted, uuid } from './prng.ts';
+import { around, deriveSeed, mulberry32, pick, weighted, uuid } from '@trellis/platform/seed/prng.ts';
 import { BUILDING_NAMES, FIRM_NAMES, MARKET_NAMES, chineseNumber, placeNames } from './names.ts';
 import type { TenantShape } from './profiles.ts';
 

@@ -4,9 +4,8 @@
  * INSERT … SELECT (COPY cannot write a table with forced row-level security). Same seed, same data.
  */
 import type pg from 'pg';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import { from as copyFrom } from 'pg-copy-streams';
+import { copyRows } from '@trellis/platform/db/copy.ts';
+import { mulberry32 } from '@trellis/platform/seed/prng.ts';
 import { gradeFor, lowestGrade, quotaLimit } from './domain/grading.ts';
 import { checkDimensions, checkGrading, DEFAULT_PAY_COEFFICIENTS, type Grading } from './domain/template.ts';
 
@@ -17,17 +16,6 @@ export type { SeedInput, SeedMember, SeedUnit };
 const STREET_KINDS = new Set(['STREET', 'TOWNSHIP']);
 const DECIDER_KINDS = new Set(['DISTRICT', 'COUNTY_COMMITTEE', 'CITY_COMMITTEE']);
 
-/** Seeded generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Each tenant's own stream of the seed, so tenants seeded with one seed never share ids. */
 const tenantSeed = (seed: number, tenantId: string) => (seed ^ Number.parseInt(tenantId.replace(/-/g, '').slice(0, 8), 16)) >>> 0;
 
@@ -51,7 +39,7 @@ export interface PlannedTarget { targetId: string; unitId: string; path: string;
 
 /** Targets and their final grades: scores from the generator, then each decider's quota enforced by demoting the lowest over-quota scores. */
 export function planCampaign(units: SeedUnit[], seed: number): { templateId: string; campaignId: string; targets: PlannedTarget[] } {
-  const next = rng(seed ^ 0x5eed_a55e);
+  const next = mulberry32(seed ^ 0x5eed_a55e);
   const templateId = uuidFrom(next);
   const campaignId = uuidFrom(next);
   const byId = new Map(units.map((u) => [u.id, u]));
@@ -90,15 +78,6 @@ export function planCampaign(units: SeedUnit[], seed: number): { templateId: str
   return { templateId, campaignId, targets };
 }
 
-const tsv = (v: string | number | boolean | null) => (v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
-
-async function copyRows(client: pg.Client, table: string, rows: (string | number | boolean | null)[][]): Promise<void> {
-  async function* lines() {
-    for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000).map((r) => r.map(tsv).join('\t') + '\n').join('');
-  }
-  await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY ${table} FROM STDIN`)));
-}
-
 export async function seed(input: SeedInput): Promise<void> {
   const { client, tenantId, now } = input;
   const plan = planCampaign(input.units, tenantSeed(input.seed, input.tenantId));
@@ -110,7 +89,7 @@ export async function seed(input: SeedInput): Promise<void> {
     await client.query(`select set_config('app.tenant_id', $1, true), set_config('app.scope_unit', '', true)`, [tenantId]);
     // The unit-path copy, straight from the tree; the follower resumes after organisationSeq.
     await client.query('CREATE TEMP TABLE seed_unit (unit_id uuid, parent_id uuid, kind text, name text, path ltree) ON COMMIT DROP');
-    await copyRows(client, 'seed_unit', input.units.map((u) => [u.id, u.parentId, u.kind, u.name, u.path]));
+    await copyRows(client, 'seed_unit', ['unit_id', 'parent_id', 'kind', 'name', 'path'], input.units.map((u) => [u.id, u.parentId, u.kind, u.name, u.path]));
     await client.query(
       `insert into assessment.unit_path (tenant_id, unit_id, parent_id, kind, name, status, path, last_seq)
        select $1, unit_id, parent_id, kind, name, 'ACTIVE', path, $2 from seed_unit
@@ -132,7 +111,7 @@ export async function seed(input: SeedInput): Promise<void> {
       [plan.campaignId, tenantId, plan.templateId, root.id, at(-90), at(-60), at(-30), at(-120)]);
 
     await client.query(`CREATE TEMP TABLE seed_target (id uuid, unit_id uuid, path ltree, street_id uuid, decider_id uuid, score numeric, grade text, stars int, vetoed boolean, coefficient numeric) ON COMMIT DROP`);
-    await copyRows(client, 'seed_target', plan.targets.map((t) => [t.targetId, t.unitId, t.path, t.streetId, t.deciderId, t.score, t.grade, t.stars, t.vetoed, DEFAULT_PAY_COEFFICIENTS[t.grade] ?? null]));
+    await copyRows(client, 'seed_target', ['id', 'unit_id', 'path', 'street_id', 'decider_id', 'score', 'grade', 'stars', 'vetoed', 'coefficient'], plan.targets.map((t) => [t.targetId, t.unitId, t.path, t.streetId, t.deciderId, t.score, t.grade, t.stars, t.vetoed, DEFAULT_PAY_COEFFICIENTS[t.grade] ?? null]));
     const finalised = at(-20);
     // One statement: the progress summary's trigger adds the whole campaign as one delta per street.
     await client.query(
@@ -166,7 +145,7 @@ const CURRENT_STATES: readonly (readonly [string, number])[] = [['SELF_ASSESSMEN
 async function seedCurrentCampaign(
   client: pg.Client, tenantId: string, finished: ReturnType<typeof planCampaign>, rootId: string, at: (days: number) => string, seed: number,
 ): Promise<void> {
-  const next = rng(seed ^ 0xc0ffee);
+  const next = mulberry32(seed ^ 0xc0ffee);
   const campaignId = uuidFrom(next);
   await client.query(
     `insert into assessment.campaign (id, tenant_id, template_id, owner_unit_id, name, self_assessment_due, street_review_due, district_review_due, notice_days, opened_by, opened_at)
@@ -185,7 +164,7 @@ async function seedCurrentCampaign(
       decided ? DEFAULT_PAY_COEFFICIENTS[band.grade] ?? null : null]);
   }
   await client.query(`CREATE TEMP TABLE seed_current (id uuid, unit_id uuid, path ltree, street_id uuid, decider_id uuid, state text, score numeric, grade text, stars int, vetoed boolean, coefficient numeric) ON COMMIT DROP`);
-  await copyRows(client, 'seed_current', rows);
+  await copyRows(client, 'seed_current', ['id', 'unit_id', 'path', 'street_id', 'decider_id', 'state', 'score', 'grade', 'stars', 'vetoed', 'coefficient'], rows);
   // Public notice ended yesterday for every target on notice: each can be finalised now.
   await client.query(
     `insert into assessment.target (id, tenant_id, campaign_id, unit_id, path, street_id, decider_id, state, state_since, proposed_score, proposed_grade, proposed_stars, vetoed, notice_ends_at, final_grade)

@@ -8,6 +8,7 @@
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
 import { copyRows, type CopyValue } from '@trellis/platform/db/copy.ts';
+import { mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
 import { DEFAULT_EMPLOYED_BRACKETS, DEFAULT_RETIREE_BRACKETS, type Bracket } from './domain/dues.ts';
 import { BASELINE, DEFAULT_BASELINE, DEFAULT_EXEMPT } from './domain/points.ts';
@@ -46,25 +47,6 @@ const EDUCATION_BY_ERA: [number, [string, number][]][] = [
 ];
 const WORKING: [string, number][] = [['IN_SERVICE', 40], ['SELF_MANAGED', 25], ['FLOATING_IN', 10], ['LAID_OFF', 8], ['NEW_ORGANISATION', 17]];
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const totals = new WeakMap<object, number>();
-function weighted<T>(r: () => number, choices: readonly [T, number][]): T {
-  let total = totals.get(choices);
-  if (total === undefined) { total = 0; for (const c of choices) total += c[1]; totals.set(choices, total); }
-  let x = r() * total;
-  for (const c of choices) if ((x -= c[1]) < 0) return c[0];
-  return choices[choices.length - 1]![0];
-}
-const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
 const DAY = 86_400_000;
 const dates = new Map<number, string>();
 /** Day number → 'YYYY-MM-DD', memoised (a few thousand distinct days serve a million rows). */

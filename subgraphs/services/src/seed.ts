@@ -3,27 +3,15 @@
 // member, ≈90 % of older orders closed, realistic ratings) and micro-wishes through COPY into
 // TEMP staging tables and one INSERT … SELECT each, so the statement-level triggers leave every
 // per-unit summary exact when it returns.
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
+import { copyRows } from '@trellis/platform/db/copy.ts';
+import { mulberry32 } from '@trellis/platform/seed/prng.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
 
 import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
 
 export type { SeedInput, SeedMember, SeedUnit };
 
-/** mulberry32: small, fast, seeded; the same seed gives the same data. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** A UUID from the seeded generator (version 4 layout), so reruns with the same seed match. */
 function seededUuid(rand: () => number): string {
   const word = () => (Math.floor(rand() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
@@ -39,28 +27,11 @@ const TITLES = ['代购药品', '上门送餐', '水管维修', '邻里纠纷调
 const WISHES = ['一台助听器', '一套课外读物', '冬季棉被', '一辆助行器', '上门理发', '一台电风扇', '学习用品一套', '一副老花镜'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
 const ORDERS_PER_MEMBER = 1.5;
-const CHUNK = 20_000;
-
-/** Text-format COPY field: `\N` for null; generated values hold no tabs, newlines or backslashes. */
-const field = (v: string | number | boolean | null | undefined) => (v == null ? '\\N' : String(v));
-
-async function copyRows(client: pg.Client, table: string, columns: string[], rows: Iterable<(string | number | boolean | null)[]>, progress: (n: number) => void): Promise<void> {
-  const stream = client.query(copyStreams.from(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  async function* lines() {
-    let buf: string[] = [];
-    for (const r of rows) {
-      buf.push(`${r.map(field).join('\t')}\n`);
-      if (buf.length >= CHUNK) { yield buf.join(''); progress(buf.length); buf = []; }
-    }
-    if (buf.length) { yield buf.join(''); progress(buf.length); }
-  }
-  await pipeline(Readable.from(lines()), stream);
-}
 
 export async function seed(input: SeedInput): Promise<void> {
   const { client, tenantId, now, units, members, progress } = input;
   // Each tenant its own stream: tenants seeded with one seed never share ids.
-  const rand = rng((input.seed ^ 0x5e41ce ^ Number.parseInt(tenantId.replace(/-/g, '').slice(0, 8), 16)) >>> 0);
+  const rand = mulberry32((input.seed ^ 0x5e41ce ^ Number.parseInt(tenantId.replace(/-/g, '').slice(0, 8), 16)) >>> 0);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   await client.query('BEGIN');
   try {

@@ -25,10 +25,15 @@ export function deriveSeed(seed: number, label: string): number {
 export const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
-/** Draws from weighted choices: `[[value, weight], …]`. */
+/** Draws from weighted choices: `[[value, weight], …]`. Totals are kept per choice list (a million draws, a few lists). */
+const totals = new WeakMap<object, number>();
 export function weighted<T>(r: Rand, choices: readonly (readonly [T, number])[]): T {
-  let total = 0;
-  for (const [, w] of choices) total += w;
+  let total = totals.get(choices);
+  if (total === undefined) {
+    total = 0;
+    for (const [, w] of choices) total += w;
+    totals.set(choices, total);
+  }
   let x = r() * total;
   for (const [v, w] of choices) {
     x -= w;

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { copyRows } from '@trellis/platform/db/copy.ts';
-import { mulberry32 } from '@trellis/platform/seed/prng.ts';
+import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { gradeFor, lowestGrade, quotaLimit } from './domain/grading.ts';
 import { checkDimensions, checkGrading, DEFAULT_PAY_COEFFICIENTS, type Grading } from './domain/template.ts';
 
@@ -19,14 +19,6 @@ const DECIDER_KINDS = new Set(['DISTRICT', 'COUNTY_COMMITTEE', 'CITY_COMMITTEE']
 /** Each tenant's own stream of the seed, so tenants seeded with one seed never share ids. */
 const tenantSeed = (seed: number, tenantId: string) => (seed ^ Number.parseInt(tenantId.replace(/-/g, '').slice(0, 8), 16)) >>> 0;
 
-/** A version-4-shaped UUID from the generator, so ids repeat with the seed. */
-function uuidFrom(next: () => number): string {
-  const h = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
-  h[12] = '4';
-  h[16] = '89ab'[Math.floor(next() * 4)]!;
-  const s = h.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-}
 
 export const SEED_DIMENSIONS = checkDimensions([
   { key: 'org', name: '组织建设', indicators: [{ key: 'setting', name: '组织设置', kind: 'MANUAL', weight: 20, max: 20 }, { key: 'team', name: '班子建设', kind: 'MANUAL', weight: 20, max: 20 }] },
@@ -40,8 +32,8 @@ export interface PlannedTarget { targetId: string; unitId: string; path: string;
 /** Targets and their final grades: scores from the generator, then each decider's quota enforced by demoting the lowest over-quota scores. */
 export function planCampaign(units: SeedUnit[], seed: number): { templateId: string; campaignId: string; targets: PlannedTarget[] } {
   const next = mulberry32(seed ^ 0x5eed_a55e);
-  const templateId = uuidFrom(next);
-  const campaignId = uuidFrom(next);
+  const templateId = uuid(next);
+  const campaignId = uuid(next);
   const byId = new Map(units.map((u) => [u.id, u]));
   const ancestor = (u: SeedUnit, kinds: Set<string>) => {
     for (let p = u.parentId ? byId.get(u.parentId) : undefined; p; p = p.parentId ? byId.get(p.parentId) : undefined) if (kinds.has(p.kind)) return p.id;
@@ -57,7 +49,7 @@ export function planCampaign(units: SeedUnit[], seed: number): { templateId: str
     const score = Math.round((60 + next() * 38) * 100) / 100;
     const vetoed = next() < 0.025;
     const band = gradeFor(SEED_GRADING, score, vetoed, null);
-    targets.push({ targetId: uuidFrom(next), unitId: u.id, path: u.path, streetId, deciderId, score, grade: band.grade, stars: band.stars, vetoed });
+    targets.push({ targetId: uuid(next), unitId: u.id, path: u.path, streetId, deciderId, score, grade: band.grade, stars: band.stars, vetoed });
   }
   for (const band of SEED_GRADING.bands) {
     if (band.maxShare === null) continue;
@@ -146,7 +138,7 @@ async function seedCurrentCampaign(
   client: pg.Client, tenantId: string, finished: ReturnType<typeof planCampaign>, rootId: string, at: (days: number) => string, seed: number,
 ): Promise<void> {
   const next = mulberry32(seed ^ 0xc0ffee);
-  const campaignId = uuidFrom(next);
+  const campaignId = uuid(next);
   await client.query(
     `insert into assessment.campaign (id, tenant_id, template_id, owner_unit_id, name, self_assessment_due, street_review_due, district_review_due, notice_days, opened_by, opened_at)
      values ($1, $2, $3, $4, '本年度社区党组织星级评定', $5, $6, $7, 5, 'seed', $8)`,
@@ -160,7 +152,7 @@ async function seedCurrentCampaign(
     const score = Math.max(0, Math.min(100, Math.round((t.score + (next() - 0.5) * 10) * 100) / 100));
     const band = gradeFor(SEED_GRADING, score, t.vetoed, null);
     const decided = state === 'NOTICE' || state === 'FINAL';
-    rows.push([uuidFrom(next), t.unitId, t.path, t.streetId, t.deciderId, state, decided ? score : null, decided ? band.grade : null, decided ? band.stars : null, t.vetoed,
+    rows.push([uuid(next), t.unitId, t.path, t.streetId, t.deciderId, state, decided ? score : null, decided ? band.grade : null, decided ? band.stars : null, t.vetoed,
       decided ? DEFAULT_PAY_COEFFICIENTS[band.grade] ?? null : null]);
   }
   await client.query(`CREATE TEMP TABLE seed_current (id uuid, unit_id uuid, path ltree, street_id uuid, decider_id uuid, state text, score numeric, grade text, stars int, vetoed boolean, coefficient numeric) ON COMMIT DROP`);

@@ -5,22 +5,13 @@
 // per-unit summary exact when it returns.
 import type pg from 'pg';
 import { copyRows } from '@trellis/platform/db/copy.ts';
-import { mulberry32 } from '@trellis/platform/seed/prng.ts';
+import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
 
 import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
 
 export type { SeedInput, SeedMember, SeedUnit };
 
-/** A UUID from the seeded generator (version 4 layout), so reruns with the same seed match. */
-function seededUuid(rand: () => number): string {
-  const word = () => (Math.floor(rand() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
-  const a = word();
-  const b = word();
-  const c = word();
-  const d = word();
-  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${((parseInt(c[0]!, 16) & 0x3) | 0x8).toString(16)}${c.slice(1, 4)}-${c.slice(4)}${d}`;
-}
 
 const HOUR = 3_600_000;
 const TITLES = ['代购药品', '上门送餐', '水管维修', '邻里纠纷调解', '楼道清理', '作业辅导', '法律咨询', '楼道灯维修', '陪同就医', '政策咨询', '助浴服务', '家电维修'];
@@ -55,7 +46,7 @@ export async function seed(input: SeedInput): Promise<void> {
 
     // 2. The default catalogue, unless the tenant has one.
     if (!(await client.query('select 1 from services.category where tenant_id = $1 limit 1', [tenantId])).rowCount) {
-      const c = catalogueColumns(() => seededUuid(rand));
+      const c = catalogueColumns(() => uuid(rand));
       await client.query(INSERT_CATALOGUE_SQL, [tenantId, c.ids, c.parents, c.levels, c.codes, c.names, c.responseHours, c.completionHours, c.sort]);
     }
     const { rows: items } = await client.query<{ id: string; parent_id: string; response_hours: number; completion_hours: number }>(
@@ -77,7 +68,7 @@ export async function seed(input: SeedInput): Promise<void> {
       ['id', 'tenant_id', 'provider_kind', 'member_id', 'provider_name', 'unit_id', 'unit_path', 'serves_unit_id', 'serves_path', 'category_ids', 'capacity', 'created_at'],
       offerers.map((m) => {
         const community = communityOf(m.orgUnitId);
-        return [seededUuid(rand), tenantId, 'MEMBER', m.id, '党员志愿者', m.orgUnitId, byId.get(m.orgUnitId)?.path ?? '', community, byId.get(community)?.path ?? '',
+        return [uuid(rand), tenantId, 'MEMBER', m.id, '党员志愿者', m.orgUnitId, byId.get(m.orgUnitId)?.path ?? '', community, byId.get(community)?.path ?? '',
           `{${pick(items).parent_id}}`, 1 + Math.floor(rand() * 5), new Date(now.getTime() - 400 * 24 * HOUR).toISOString()];
       }), progress);
 
@@ -114,7 +105,7 @@ export async function seed(input: SeedInput): Promise<void> {
         const open = !['DONE', 'CLOSED', 'CANCELLED'].includes(state);
         const overdue = open && (now.getTime() > completionDue || (!taken && now.getTime() > responseDue));
         const ms = (t: number | null) => (t == null ? null : Math.round(t));
-        yield [seededUuid(rand), unit, cat.id, pick(TITLES), `${pick(SURNAMES)}${rand() < 0.5 ? '阿姨' : '师傅'}`, `139${String(Math.floor(rand() * 1e8)).padStart(8, '0')}`,
+        yield [uuid(rand), unit, cat.id, pick(TITLES), `${pick(SURNAMES)}${rand() < 0.5 ? '阿姨' : '师傅'}`, `139${String(Math.floor(rand() * 1e8)).padStart(8, '0')}`,
           pick(channels), state, taken ? m.id : null, ms(submitted), ms(responseDue), ms(completionDue), ms(accepted), ms(done), ms(closed),
           done ? (Math.round((0.5 + rand() * 3.5) * 2) / 2) : null, rating, overdue] as (string | number | boolean | null)[];
       }
@@ -157,7 +148,7 @@ export async function seed(input: SeedInput): Promise<void> {
         const collected = now.getTime() - rand() * 300 * 24 * HOUR;
         const claimed = !['COLLECTED', 'VERIFIED', 'POSTED'].includes(state);
         const fulfilled = ['FULFILLED', 'CONFIRMED', 'ARCHIVED'].includes(state) ? Math.min(now.getTime(), collected + rand() * 30 * 24 * HOUR) : null;
-        yield [seededUuid(rand), m.orgUnitId, pick(WISHES), `${pick(SURNAMES)}奶奶`, state, claimed ? m.id : null, new Date(collected).toISOString(),
+        yield [uuid(rand), m.orgUnitId, pick(WISHES), `${pick(SURNAMES)}奶奶`, state, claimed ? m.id : null, new Date(collected).toISOString(),
           fulfilled == null ? null : new Date(fulfilled).toISOString()] as (string | number | boolean | null)[];
       }
     }

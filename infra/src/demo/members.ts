@@ -11,6 +11,7 @@ import { mulberry32 } from '@trellis/platform/seed/prng.ts';
 import { applyUnitChanged } from '@trellis/members';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from '@trellis/members/domain/personalData.ts';
 import type { LoadedTenant } from './load.ts';
+import { syncUnitCopy } from './unitCopy.ts';
 
 /** Region code (first six ID digits) per demo tenant: 黄石港区 420202, 海阳市 370687. */
 const REGION: Record<string, string> = { huangshi: '420202', haiyang: '370687' };
@@ -23,26 +24,6 @@ const PER_KIND: Record<string, number> = { GRID: 3, COMMUNITY: 2, COMMERCIAL_BUI
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (date: string, days: number) => iso(new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000));
 
-/** Replays the tenant's organisation events into members.unit_path (idempotent); returns events that changed it. */
-export async function syncUnitPaths(client: pg.Client, tenantId: string): Promise<number> {
-  await client.query('BEGIN');
-  try {
-    await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
-    // The platform event stream (topic 'organisation'); older databases kept organisation's own outbox.
-    const stream = (await client.query<{ t: string | null }>(`select to_regclass('events.stream')::text as t`)).rows[0]!.t
-      ? `select seq::text, type, payload from events.stream where topic = 'organisation' and tenant_id = $1 order by seq`
-      : 'select seq::text, type, payload from organisation.outbox where tenant_id = $1 order by seq';
-    const { rows } = await client.query<{ seq: string; type: string; payload: { id: string; parentId: string | null; kind: string; name: string; status: string; path: string } }>(stream, [tenantId]);
-    let applied = 0;
-    for (const r of rows) if (await applyUnitChanged(client, { tenantId, seq: r.seq, type: r.type, payload: r.payload })) applied++;
-    await client.query('COMMIT');
-    return applied;
-  } catch (e) {
-    await client.query('ROLLBACK');
-    throw e;
-  }
-}
-
 /** Syncs unit paths and inserts demo members for each loaded tenant that has none yet. */
 export async function loadMembersDemo(adminUrl: string, tenants: LoadedTenant[], today = iso(new Date())): Promise<Record<string, number>> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -50,7 +31,7 @@ export async function loadMembersDemo(adminUrl: string, tenants: LoadedTenant[],
   const out: Record<string, number> = {};
   try {
     for (const t of tenants) {
-      await syncUnitPaths(client, t.id);
+      await syncUnitCopy(client, t.id, applyUnitChanged);
       await client.query('BEGIN');
       try {
         await client.query(`select set_config('app.tenant_id', $1, true)`, [t.id]);

@@ -11,23 +11,7 @@ import { appRole } from '@trellis/platform';
 import { applyUnitChanged } from '@trellis/services';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from '@trellis/services/domain/catalogue.ts';
 import type { LoadedTenant } from './load.ts';
-
-/** Replays the tenant's organisation events into services.unit_path (idempotent); returns events that changed it. */
-export async function syncServiceUnitPaths(client: pg.Client, tenantId: string): Promise<number> {
-  await client.query('BEGIN');
-  try {
-    await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
-    const { rows } = await client.query<{ seq: string; type: string; payload: Record<string, unknown> }>(
-      `select seq::text, type, payload from events.stream where topic = 'organisation' and tenant_id = $1 order by seq`, [tenantId]);
-    let applied = 0;
-    for (const r of rows) if (await applyUnitChanged(client, { tenantId, seq: r.seq, type: r.type, payload: r.payload })) applied++;
-    await client.query('COMMIT');
-    return applied;
-  } catch (e) {
-    await client.query('ROLLBACK');
-    throw e;
-  }
-}
+import { syncUnitCopy } from './unitCopy.ts';
 
 const TITLES: [string, string][] = [
   ['HEALTH.CARE.MEDICINE', '帮忙代购降压药'], ['ELDERLY.DAILY.MEAL', '独居老人午餐送餐'], ['REPAIR.HOME.PIPE', '厨房水管漏水'],
@@ -44,7 +28,7 @@ export async function loadServicesDemo(adminUrl: string, tenants: LoadedTenant[]
   const out: Record<string, number> = {};
   try {
     for (const t of tenants) {
-      await syncServiceUnitPaths(client, t.id);
+      await syncUnitCopy(client, t.id, applyUnitChanged);
       await client.query('BEGIN');
       try {
         await client.query(`select set_config('app.tenant_id', $1, true)`, [t.id]);

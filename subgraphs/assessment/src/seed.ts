@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { copyRows } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
+import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { gradeFor, lowestGrade, quotaLimit } from './domain/grading.ts';
 import { checkDimensions, checkGrading, DEFAULT_PAY_COEFFICIENTS, type Grading } from './domain/template.ts';
 
@@ -80,18 +81,7 @@ export async function seed(input: SeedInput): Promise<void> {
   try {
     await client.query(`select set_config('app.tenant_id', $1, true), set_config('app.scope_unit', '', true)`, [tenantId]);
     // The unit-path copy, straight from the tree; the follower resumes after organisationSeq.
-    await client.query('CREATE TEMP TABLE seed_unit (unit_id uuid, parent_id uuid, kind text, name text, path ltree) ON COMMIT DROP');
-    await copyRows(client, 'seed_unit', ['unit_id', 'parent_id', 'kind', 'name', 'path'], input.units.map((u) => [u.id, u.parentId, u.kind, u.name, u.path]));
-    await client.query(
-      `insert into assessment.unit_path (tenant_id, unit_id, parent_id, kind, name, status, path, last_seq)
-       select $1, unit_id, parent_id, kind, name, 'ACTIVE', path, $2 from seed_unit
-       on conflict (tenant_id, unit_id) do update set parent_id = excluded.parent_id, kind = excluded.kind, name = excluded.name, path = excluded.path,
-         last_seq = greatest(assessment.unit_path.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
-    await client.query(`insert into assessment.unit_event_cursor (tenant_id, last_seq) values ($1, $2)
-       on conflict (tenant_id) do update set last_seq = greatest(assessment.unit_event_cursor.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
-    await client.query(`insert into events.subscription (subscriber, topic, tenant_id, last_seq) values ('assessment', 'organisation', $1, $2)
-       on conflict (subscriber, topic, tenant_id) do update set last_seq = greatest(events.subscription.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
-    input.progress(input.units.length);
+    await seedUnitCopy(client, 'assessment', input);
 
     await client.query(
       `insert into assessment.template (id, tenant_id, key, version, name, period, dimensions, grading, created_by, created_at)

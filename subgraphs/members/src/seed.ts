@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { copyRows, type CopyValue } from '@trellis/platform/db/copy.ts';
 import { mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
+import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
 import { DEFAULT_EMPLOYED_BRACKETS, DEFAULT_RETIREE_BRACKETS, type Bracket } from './domain/dues.ts';
 import { BASELINE, DEFAULT_BASELINE, DEFAULT_EXEMPT } from './domain/points.ts';
@@ -175,29 +176,15 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<Co
 }
 
 export async function seed(input: SeedInput): Promise<void> {
-  const { client, tenantId, units } = input;
+  const { client, tenantId } = input;
   await client.query('BEGIN');
   try {
     await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
     // The path trigger and foreign-key triggers are replaced by the join below (paths straight
     // from the unit copy); the rows are consistent by construction.
     await client.query('SET LOCAL session_replication_role = replica');
-    await client.query('create temp table seed_unit_path (unit_id uuid, parent_id uuid, kind text, name text, path text) on commit drop');
-    await copyRows(client, 'seed_unit_path', ['unit_id', 'parent_id', 'kind', 'name', 'path'],
-      (function* () { for (const u of units) yield [u.id, u.parentId, u.kind, u.name, u.path]; })(), input.progress);
     // The copy of the tree stands where the organisation stream stands: followers resume after it.
-    await client.query(
-      `insert into members.unit_path (tenant_id, unit_id, parent_id, kind, name, status, path, last_seq)
-       select $1, unit_id, parent_id, kind, name, 'ACTIVE', path::ltree, $2 from seed_unit_path
-       on conflict (tenant_id, unit_id) do update set parent_id = excluded.parent_id, kind = excluded.kind, name = excluded.name,
-         status = excluded.status, path = excluded.path, last_seq = greatest(unit_path.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
-    await client.query(
-      `insert into members.unit_event_cursor (tenant_id, last_seq) values ($1, $2)
-       on conflict (tenant_id) do update set last_seq = greatest(unit_event_cursor.last_seq, excluded.last_seq), updated_at = now()`, [tenantId, input.organisationSeq]);
-    await client.query(
-      `insert into events.subscription (subscriber, topic, tenant_id, last_seq) values ('members', 'organisation', $1, $2)
-       on conflict (subscriber, topic, tenant_id) do update set last_seq = greatest(subscription.last_seq, excluded.last_seq), updated_at = now()`,
-      [tenantId, input.organisationSeq]);
+    await seedUnitCopy(client, 'members', input);
 
     await client.query(`create temp table seed_member (
       id uuid, org_unit_id uuid, name text, gender text, birth_date date, ethnicity text, education text, phone text, id_card_cipher text,

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { copyRows } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
+import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
 
 import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
@@ -29,20 +30,7 @@ export async function seed(input: SeedInput): Promise<void> {
     await client.query(`select set_config('app.tenant_id', $1, true), set_config('app.scope_unit', '', true)`, [tenantId]);
 
     // 1. The unit-path copy, straight from the tree; the follower resumes after organisationSeq.
-    await client.query('CREATE TEMP TABLE seed_unit (unit_id uuid, parent_id uuid, kind text, name text, path ltree) ON COMMIT DROP');
-    await copyRows(client, 'seed_unit', ['unit_id', 'parent_id', 'kind', 'name', 'path'], units.map((u) => [u.id, u.parentId, u.kind, u.name, u.path]), progress);
-    await client.query(
-      `insert into services.unit_path (tenant_id, unit_id, parent_id, kind, name, status, path, last_seq)
-       select $1, unit_id, parent_id, kind, name, 'ACTIVE', path, $2 from seed_unit
-       on conflict (tenant_id, unit_id) do update set parent_id = excluded.parent_id, kind = excluded.kind, name = excluded.name,
-         path = excluded.path, last_seq = greatest(services.unit_path.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
-    await client.query(
-      `insert into services.unit_event_cursor (tenant_id, last_seq) values ($1, $2)
-       on conflict (tenant_id) do update set last_seq = greatest(services.unit_event_cursor.last_seq, excluded.last_seq)`, [tenantId, input.organisationSeq]);
-    await client.query(
-      `insert into events.subscription (subscriber, topic, tenant_id, last_seq) values ('services', 'organisation', $1, $2)
-       on conflict (subscriber, topic, tenant_id) do update set last_seq = greatest(events.subscription.last_seq, excluded.last_seq), updated_at = now()`,
-      [tenantId, input.organisationSeq]);
+    await seedUnitCopy(client, 'services', input);
 
     // 2. The default catalogue, unless the tenant has one.
     if (!(await client.query('select 1 from services.category where tenant_id = $1 limit 1', [tenantId])).rowCount) {

@@ -19,7 +19,9 @@ export async function startPlatform(opts: { adminUrl: string; appPassword: strin
     INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem, LOG_LEVEL: opts.logLevel ?? 'warn', DEMO_DATA: 'false',
   };
   const spawn = (name: string, args: string[], extra: Record<string, string>, url: string) => new Promise<void>((resolve, reject) => {
-    const child = fork(serve, args, { env: { ...base, ...extra }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile per service there when it stops (open in Chrome's DevTools).
+    const execArgv = process.env.BENCH_CPU_PROF_DIR ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : process.execArgv;
+    const child = fork(serve, args, { env: { ...base, ...extra }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     services.push({ name, pid: child.pid!, url, child });
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));

@@ -15,6 +15,7 @@ import { memoryOf, startPlatform, type RunningPlatform } from './platform.ts';
 import { dashboardFigures, differences, naiveDashboard, sortKeys, type DashboardData } from './naive.ts';
 import { idNumbers, scenarios as allScenarios, unitCountsQuery, type Scenario } from './scenarios.ts';
 import { measureVisibility, type Visibility } from './visibility.ts';
+import { cpuPerOperation, cpuSnapshot, postmasterOf } from './cpu.ts';
 
 export interface BenchOptions {
   adminUrl: string;
@@ -32,7 +33,9 @@ export interface BenchOptions {
   visibilityRounds?: number;
 }
 
-export interface Run { scenario: string; connections: number; backgroundWrites: boolean; seconds: number; requests: number; errors: number; non2xx: number; rps: number; latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number }; sqlPerOperation: number | null }
+export interface Run { scenario: string; connections: number; backgroundWrites: boolean; seconds: number; requests: number; errors: number; non2xx: number; rps: number; latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number }; sqlPerOperation: number | null;
+  /** CPU milliseconds per completed operation in each process (gateway, subgraphs, postgres, bench = the load generator). */
+  cpuMsPerOperation: Record<string, number> }
 export interface BenchResults {
   date: string;
   commit: string;
@@ -192,20 +195,26 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     }
 
     const runs: Run[] = [];
+    const postmaster = await postmasterOf((await admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid);
+    const measured = [...platform.services.map((s) => ({ name: s.name, pid: s.pid })), { name: 'bench', pid: process.pid }];
     const run = async (s: Scenario, connections: number, background?: Scenario): Promise<Run> => {
       await counter.reset();
+      const cpuBefore = await cpuSnapshot(measured, postmaster);
       const bg = background ? cannon({ url: origin, connections: 2, duration: o.durationSeconds, requests: requestsFor(background, principals) }) : undefined;
       const r = await cannon({ url: origin, connections, duration: o.durationSeconds, requests: requestsFor(s, principals) });
       const bgResult = bg ? await bg : undefined;
       const statements = await counter.count();
+      const cpuAfter = await cpuSnapshot(measured, postmaster);
       const done = r.requests.total + (bgResult?.requests.total ?? 0);
       const out: Run = {
         scenario: s.name, connections, backgroundWrites: !!background, seconds: o.durationSeconds,
         requests: r.requests.total, errors: r.errors, non2xx: r.non2xx, rps: round(r.requests.average, 1),
         latencyMs: { p50: r.latency.p50, p95: percentile95(r), p99: r.latency.p99, mean: round(r.latency.mean), max: r.latency.max },
         sqlPerOperation: statements === null || done === 0 || background ? null : round(statements / done, 1),
+        cpuMsPerOperation: cpuPerOperation(cpuBefore, cpuAfter, done),
       };
       log(`${s.name.padEnd(12)} c=${String(connections).padEnd(3)}${background ? ' +writes' : '        '} ${String(out.rps).padStart(8)} req/s  p50 ${out.latencyMs.p50} ms  p95 ${out.latencyMs.p95} ms  p99 ${out.latencyMs.p99} ms  sql/op ${out.sqlPerOperation ?? 'n/a'}  errors ${out.errors + out.non2xx}`);
+      log(`${' '.repeat(12)} cpu ms/op: ${Object.entries(out.cpuMsPerOperation).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       runs.push(out);
       return out;
     };

@@ -33,6 +33,9 @@ export interface PointEventRow {
 export interface PageArgs { first: number; after?: string | null; category?: string | null; status?: Stage | null; ageBand?: AgeBand | null }
 export interface Page { rows: (MemberRow & { root_id: string })[]; hasNextPage: boolean }
 
+/** Subtrees up to this many units are read by unit id; larger ones in name order (see pages). Measured on a 1M-member city. */
+const SMALL_SUBTREE_UNITS = 2000;
+
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 export const encodeCursor = (m: { name: string; id: string }) => Buffer.from(JSON.stringify([m.name, m.id])).toString('base64url');
@@ -45,36 +48,50 @@ function decodeCursor(c: string): [string, string] {
 }
 
 /** Per-request loaders: member references, pages and statistics cost one statement per batch, not per item. */
-export function createLoaders(em: SqlEntityManager, principal: Principal, now: () => Date) {
+export function createLoaders(em: SqlEntityManager, principal: Principal, now: () => Date, opts: { smallSubtreeUnits?: number } = {}) {
+  const smallSubtreeUnits = opts.smallSubtreeUnits ?? SMALL_SUBTREE_UNITS;
   const today = () => localDate(now());
 
-  /** One page per unit for many units with the same arguments: one statement (LATERAL per unit). */
+  /**
+   * One page per unit for many units with the same arguments, in two statements whatever the
+   * number of units. Under row-level security an ltree `<@` is never an index condition, so a
+   * subtree is not read by path: a small subtree is named by its unit ids (uuid equality, which
+   * the (tenant_id, org_unit_id) index serves), a large one is walked in name order along the
+   * (tenant_id, name, id) index, where the path test rejects few rows before the page is full.
+   */
   async function pages(unitIds: readonly string[], args: PageArgs): Promise<Page[]> {
     if (!Number.isInteger(args.first) || args.first < 1 || args.first > 100) throw badInput('`first` must be between 1 and 100.', 'first');
     const where: string[] = [];
-    const params: unknown[] = [sqlArray(unitIds.filter(isUuid))];
-    if (args.category) { where.push('? = any(m.categories)'); params.push(args.category); }
-    if (args.status) { where.push('m.stage = ?'); params.push(args.status); }
+    const filterParams: unknown[] = [];
+    if (args.category) { where.push('? = any(m.categories)'); filterParams.push(args.category); }
+    if (args.status) { where.push('m.stage = ?'); filterParams.push(args.status); }
     if (args.ageBand) {
       const r = birthRange(args.ageBand, today());
       where.push('m.birth_date > ?::date and m.birth_date <= ?::date');
-      params.push(r.after, r.onOrBefore);
+      filterParams.push(r.after, r.onOrBefore);
     }
     if (args.after) {
       const [name, id] = decodeCursor(args.after);
       where.push('(m.name, m.id) > (?, ?::uuid)');
-      params.push(name, id);
+      filterParams.push(name, id);
     }
-    params.push(args.first + 1);
-    const rows = await em.execute<(MemberRow & { root_id: string })[]>(
-      `select up.unit_id::text as root_id, p.* from unnest(?::uuid[]) as r(unit_id)
-         join members.unit_path up on up.unit_id = r.unit_id
-         cross join lateral (
-           select ${MEMBER_COLUMNS} from members.member m
-            where m.org_path <@ up.path and m.membership_status = 'ACTIVE' ${where.map((w) => `and ${w}`).join(' ')}
-            order by m.name, m.id limit ?) p`,
-      params,
+    const roots = await em.execute<{ root_id: string; path: string; units: string[] | null }[]>(
+      `select x.root_id, x.path::text,
+              case when x.n <= ? then (select array_agg(d.unit_id::text) from members.unit_path d where d.path <@ x.path) end as units
+         from (select up.unit_id::text as root_id, up.path, (select count(*) from members.unit_path d where d.path <@ up.path) as n
+                 from members.unit_path up where up.unit_id = any(?::uuid[])) x`,
+      [smallSubtreeUnits, sqlArray(unitIds.filter(isUuid))],
     );
+    if (!roots.length) return unitIds.map(() => ({ rows: [], hasNextPage: false }));
+    const params: unknown[] = [];
+    const branches = roots.map((r) => {
+      params.push(r.root_id, r.units ? sqlArray(r.units) : r.path, ...filterParams, args.first + 1);
+      return `(select ?::text as root_id, ${MEMBER_COLUMNS} from members.member m
+                where ${r.units ? 'm.org_unit_id = any(?::uuid[])' : 'm.org_path <@ ?::ltree'} and m.membership_status = 'ACTIVE'
+                      ${where.map((w) => `and ${w}`).join(' ')}
+                order by m.name, m.id limit ?)`;
+    });
+    const rows = await em.execute<(MemberRow & { root_id: string })[]>(branches.join(' union all '), params);
     return unitIds.map((u) => {
       const mine = rows.filter((r) => r.root_id === u);
       return { rows: mine.slice(0, args.first), hasNextPage: mine.length > args.first };

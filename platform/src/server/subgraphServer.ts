@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
@@ -103,7 +103,11 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
   const verify = await createInternalVerifier(opts.internalPublicKeyPem, def.name);
   const now = opts.clock ?? (() => new Date());
 
-  const plugins: ApolloServerPlugin<SubgraphContext<L>>[] = [transactionPlugin() as ApolloServerPlugin<SubgraphContext<L>>, ApolloServerPluginInlineTraceDisabled()];
+  // No cache-control hints are served (the gateway keeps no response cache), and the plugin would
+  // otherwise wrap every field resolver of every request.
+  const plugins: ApolloServerPlugin<SubgraphContext<L>>[] = [
+    transactionPlugin() as ApolloServerPlugin<SubgraphContext<L>>, ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(),
+  ];
   if (opts.exposeStats) plugins.push(statsPlugin() as ApolloServerPlugin<SubgraphContext<L>>);
   const apollo = new ApolloServer<SubgraphContext<L>>({
     schema: buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }]),

@@ -9,8 +9,12 @@ export const AGE_BANDS = [
 ] as const;
 export type AgeBand = (typeof AGE_BANDS)[number]['band'];
 
+// One formatter for the process: toLocaleDateString with options builds a new one on every call,
+// which showed as several percent of the members service's CPU per dashboard request.
+const CHINA_DATE = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' });
+
 /** Today's date in the tenant's calendar (China Standard Time) from the injectable clock. */
-export const localDate = (now: Date) => now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+export const localDate = (now: Date) => CHINA_DATE.format(now);
 
 /** Whole years between a birth date and `today` (both `YYYY-MM-DD`). */
 export function ageOn(birthDate: string, today: string): number {

@@ -52,6 +52,18 @@ export function scenarios(today: string): Scenario[] {
       variables: (p) => ({ unit: p.focusUnitId }),
     },
     {
+      name: 'member-statistics',
+      description: 'member statistics of one district (street staff: their street), every figure including age bands, from the members subgraph',
+      query: op('member-statistics'),
+      variables: (p) => ({ unit: p.focusUnitId }),
+    },
+    {
+      name: 'service-statistics',
+      description: 'service statistics of one district (street staff: their street): orders by state, rates, satisfaction, median time to close',
+      query: op('service-statistics'),
+      variables: (p) => ({ unit: p.focusUnitId }),
+    },
+    {
       name: 'member-page',
       description: 'a page of 100 members of a street with their organisations and service figures (members → organisation, services)',
       query: op('member-page'),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { createFollower, createLogger, type StreamEvent } from '@trellis/platform';
+import { createFollower, createLogger, sqlCounter, type StreamEvent } from '@trellis/platform';
 import { gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '../src/testing.ts';
 
@@ -27,6 +27,19 @@ describe('the organisation event stream', () => {
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     }
     expect(await follower.catchUp()).toBe(0);
+  });
+
+  it('an idle poll is one read and writes no cursor', async () => {
+    const { follower } = recorder();
+    await follower.catchUp();
+    const cursors = () => t.db.query<{ tenant_id: string; xmin: string; last_seq: string }>(
+      `select tenant_id::text, xmin::text, last_seq::text from events.subscription where subscriber = 'members' and topic = 'organisation' order by 1`);
+    const before = (await cursors()).rows;
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    const statements = sqlCounter.total;
+    expect(await follower.catchUp()).toBe(0);
+    expect(sqlCounter.total - statements).toBe(1);
+    expect((await cursors()).rows).toEqual(before);
   });
 
   it('a follower that was stopped while a subtree moved catches up with exactly the new events', async () => {

@@ -68,7 +68,11 @@ export function createFollower(orm: MikroORM, subscription: Subscription, log: L
   }
 
   async function catchUpOnce(): Promise<number> {
-    const tenants = await orm.em.fork().execute<{ tenant_id: string }[]>('select tenant_id from events.counter where topic = ? order by tenant_id', [subscription.topic]);
+    // Only tenants with events past this subscriber's cursor: an idle poll is one read.
+    const tenants = await orm.em.fork().execute<{ tenant_id: string }[]>(
+      `select c.tenant_id from events.counter c
+         left join events.subscription s on s.subscriber = events.role_topic() and s.topic = c.topic and s.tenant_id = c.tenant_id
+        where c.topic = ? and c.last_seq > coalesce(s.last_seq, 0) order by c.tenant_id`, [subscription.topic]);
     let total = 0;
     for (const { tenant_id } of tenants) {
       for (;;) {

@@ -212,7 +212,12 @@ export async function seed(input: SeedInput): Promise<void> {
     await seedLedgers(client, input);
     // Row triggers were off: the summaries are built once from the loaded rows, with the same
     // contribution definitions the triggers maintain them by afterwards (aggregated in memory).
-    if (bulk) await client.query(`set local work_mem = '512MB'`);
+    // The planner must know this load's rows first: with the statistics of an empty table (the
+    // first tenant) or of another tenant's million rows (the next ones) it sorted and joined them
+    // in plans made for the wrong sizes, minutes instead of seconds. ANALYZE sees this
+    // transaction's own rows.
+    await client.query(`set local work_mem = '512MB'`);
+    await client.query('analyze members.member; analyze members.dues_account; analyze members.dues_payment; analyze members.unit_path');
     await client.query('select members.rebuild_rollups($1)', [tenantId]);
     for (const r of restore) await r();
     await client.query('COMMIT');

@@ -57,12 +57,15 @@ export async function benchPrincipals(adminUrl: string, slugs: string[], main = 
           where s.tenant_id = $1 and s.kind = 'STREET' order by s.id, g.path`, [tenant.id])).rows;
       const gridOf = new Map(grids.map((g) => [g.street, g.id]));
       // Open and done orders per street (orders carry their unit's path), and targets ready to finalise per district.
+      // By unit id (indexed), not by path: an order's path has no index to walk.
       const orders = (await client.query<{ street: string; id: string; state: string }>(
-        `select s.id::text as street, o.id::text, o.state from organisation.org_unit s
-           cross join lateral (select o.id, o.state from services.service_order o
-                                where o.tenant_id = s.tenant_id and o.org_path <@ s.path and o.state in ('SUBMITTED', 'TRIAGED', 'POSTED', 'DONE')
-                                limit 4000) o
-          where s.tenant_id = $1 and s.kind = 'STREET'`, [tenant.id])).rows;
+        `with units as (select u.id, s.id as street from organisation.org_unit s
+                          join organisation.org_unit u on u.tenant_id = s.tenant_id and u.path <@ s.path
+                         where s.tenant_id = $1 and s.kind = 'STREET')
+         select units.street::text, o.id::text, o.state from units
+          cross join lateral (select o.id, o.state from services.service_order o
+                               where o.tenant_id = $1 and o.unit_id = units.id and o.state in ('SUBMITTED', 'TRIAGED', 'POSTED', 'DONE')
+                               limit 100) o`, [tenant.id])).rows;
       const openOf = new Map<string, string>();
       const doneOf = new Map<string, string[]>();
       for (const o of orders) {

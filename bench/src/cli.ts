@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readEnv } from '@trellis/infra/env.ts';
 import { profileDatabase } from '@trellis/infra/seed/database.ts';
 import { profileByName } from '@trellis/infra/seed/profiles.ts';
+import { prepareDatabase } from '@trellis/infra/database.ts';
 import { runBench } from './run.ts';
 
 /**
@@ -25,6 +26,8 @@ const env = readEnv();
 // A profile's own embedded server preloads pg_stat_statements (statements per operation).
 const db = await profileDatabase(profile, values['database-url'] ?? env.DATABASE_URL, say);
 try {
+  // A profile seeded by an older checkout gets this checkout's migrations, as `npm start` does.
+  await prepareDatabase(db.adminUrl, env.DB_APP_PASSWORD, say);
   const { results, file } = await runBench({
     adminUrl: db.adminUrl, appPassword: env.DB_APP_PASSWORD, profile, scenarios: values.scenario,
     durationSeconds: Number(values.duration), connections: Number(values.connections),

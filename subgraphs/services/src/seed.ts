@@ -195,7 +195,7 @@ async function buildSummaries(client: pg.Client, tenantId: string): Promise<void
        union all select unit_id, 'closed_on_time', count(*) from seed_order where state = 'CLOSED' and done_ms <= completion_ms group by 1
        union all select unit_id, 'rating_sum', sum(rating) from seed_order where state = 'CLOSED' group by 1
        union all select unit_id, 'rating_n', count(*) from seed_order where state = 'CLOSED' group by 1
-       union all select unit_id, 'close_hours:' || least(1440, floor((closed_ms - submitted_ms) / 3600000.0))::int, count(*) from seed_order where state = 'CLOSED' group by 1, 2
+       union all select unit_id, 'close_hours:' || services.close_hours_bucket((closed_ms - submitted_ms) / 3600000.0), count(*) from seed_order where state = 'CLOSED' group by 1, 2
        union all select unit_id, 'overdue', count(*) from seed_order where overdue and state not in ('DONE', 'CLOSED', 'CANCELLED') group by 1
        union all select unit_id, 'wish:' || state, count(*) from seed_wish group by 1, 2
        union all select unit_id, 'wishes_fulfilled', count(*) from seed_wish where state in ('FULFILLED', 'CONFIRMED', 'ARCHIVED') group by 1

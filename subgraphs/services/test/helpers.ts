@@ -60,7 +60,7 @@ export async function directStatistics(db: { query: TestStack['db']['query'] }, 
     `select count(*)::int as total, count(*) filter (where state <> 'CANCELLED')::int as live, count(*) filter (where state = 'CLOSED')::int as closed,
             count(*) filter (where state = 'CLOSED' and done_at <= completion_due)::int as on_time,
             avg(rating) filter (where state = 'CLOSED')::float8 as avg,
-            percentile_disc(0.5) within group (order by least(1440, floor(extract(epoch from closed_at - submitted_at) / 3600))) filter (where state = 'CLOSED') as median,
+            percentile_disc(0.5) within group (order by services.close_hours_bucket(extract(epoch from closed_at - submitted_at) / 3600)) filter (where state = 'CLOSED') as median,
             count(*) filter (where overdue and state not in ('DONE', 'CLOSED', 'CANCELLED'))::int as overdue
        from services.service_order where tenant_id = $1 and org_path <@ ${sub}`, [tenantId, unitId]);
   const { rows: [w] } = await db.query<{ total: number; fulfilled: number }>(

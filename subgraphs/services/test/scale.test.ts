@@ -3,7 +3,7 @@ import pg from 'pg';
 import { sessionVariables } from '@trellis/platform';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
 import { escalateEverywhere } from '../src/index.ts';
-import { GROUP, categoryId, movableClock, ok, submit } from './helpers.ts';
+import { GRID, GROUP, STAT_FIELDS, categoryId, directStatistics, expectSameStatistics, memberIds, movableClock, ok, submit, type Statistics } from './helpers.ts';
 
 const clock = movableClock();
 let t: TestStack;
@@ -125,5 +125,52 @@ describe('subtree paths are served by ancestor ids, not by ltree indexes', () =>
       `with f as materialized (select case when r.member_id is not null then r.member_id else r.stationed_unit_id end as provider_id from services.resource r)
        select (select ps.value from services.provider_stat ps where ps.tenant_id = platform.current_tenant() and ps.provider_id = f.provider_id and ps.metric = 'open') from f`, []);
     expect(load).toMatch(/Index Scan using provider_stat_pkey .*\n\s+Index Cond: .*provider_id = f\.provider_id/);
+  });
+});
+
+describe('the close-time histogram: by the hour for two days, then by the day', () => {
+  const UNIT = `${GRID}/2号楼党小组`;
+  const statsOf = async (key: string) => (await ok<{ orgUnit: { serviceStatistics: Statistics } }>(t.url, admin,
+    `query($id: ID!) { orgUnit(id: $id) { serviceStatistics { ${STAT_FIELDS} } } }`, { id: t.unit('huangshi', key) })).orgUnit.serviceStatistics;
+
+  it('puts each closing time in its bucket', async () => {
+    const { rows } = await t.db.query<{ h: string; b: number }>(
+      `select h::text, services.close_hours_bucket(h) as b from unnest(array[0, 0.5, 47.99, 48, 71.9, 72, 100.5, 1439.9, 1440, 5000]::numeric[]) as h`);
+    expect(Object.fromEntries(rows.map((r) => [r.h, r.b]))).toEqual({
+      '0': 0, '0.5': 0, '47.99': 47, '48': 48, '71.9': 48, '72': 72, '100.5': 96, '1439.9': 1416, '1440': 1440, '5000': 1440,
+    });
+  });
+
+  it('keeps the lower median exact to its bucket and the summaries equal to the orders', async () => {
+    expect((await statsOf(UNIT)).totalOrders).toBe(0);
+    const [member] = await memberIds(t, 'huangshi', 1);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = await submit(t, admin, t.unit('huangshi', UNIT), medicine);
+      await ok(t.url, admin, 'mutation($id: ID!) { triageOrder(id: $id) { state } }', { id });
+      await ok(t.url, admin, 'mutation($id: ID!) { postOrderForClaiming(id: $id) { state } }', { id });
+      await ok(t.url, admin, 'mutation($id: ID!, $m: ID!) { claimOrder(id: $id, memberId: $m) { state } }', { id, m: member });
+      await ok(t.url, admin, 'mutation($id: ID!) { completeOrder(id: $id, hours: 1) { state } }', { id });
+      ids.push(id);
+    }
+    const close = (id: string) => ok(t.url, admin, 'mutation($id: ID!) { rateOrder(id: $id, rating: 5) { state } }', { id });
+    clock.advanceHours(30.2);
+    await close(ids[0]!);
+    await close(ids[1]!);
+    clock.advanceHours(70.3);
+    await close(ids[2]!);
+    await close(ids[3]!);
+    // 30, 30, 96, 96: the lower median is the second.
+    expect((await statsOf(UNIT)).medianHoursToClose).toBe(30);
+    clock.advanceHours(1400);
+    await close(ids[4]!);
+    const s = await statsOf(UNIT);
+    // 30, 30, 96, 96, 1440 (closed after 100.5 hours: the fifth day, which starts at hour 96).
+    expect(s.medianHoursToClose).toBe(96);
+    const { rows } = await t.db.query<{ metric: string; value: number }>(
+      `select metric, value::int from services.subtree_stat where tenant_id = $1 and ancestor_id = $2 and metric like 'close_hours:%' order by value desc, metric`,
+      [tenantId, t.unit('huangshi', UNIT)]);
+    expect(rows).toEqual([{ metric: 'close_hours:30', value: 2 }, { metric: 'close_hours:96', value: 2 }, { metric: 'close_hours:1440', value: 1 }]);
+    for (const key of [UNIT, GRID]) expectSameStatistics(await statsOf(key), await directStatistics(t.db, tenantId, t.unit('huangshi', key)));
   });
 });

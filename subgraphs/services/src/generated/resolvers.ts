@@ -661,7 +661,11 @@ export type ServiceStatistics = {
   averageSatisfaction: Maybe<Scalars['Float']['output']>;
   /** 办结率: closed orders ÷ orders not cancelled; null when there are none. */
   closureRate: Maybe<Scalars['Float']['output']>;
-  /** Median whole hours from submission to closing (lower median); null when none are closed. */
+  /**
+   * Median time from submission to closing, in hours (lower median); null when none are closed.
+   * Exact to the hour below 48 hours; from 48 hours on, closing times are counted by whole days and
+   * the median is the first hour of its day (72 = closed after 3 to 4 days); 1440 = 60 days or more.
+   */
   medianHoursToClose: Maybe<Scalars['Float']['output']>;
   /** Closed orders done by their completion deadline ÷ closed orders; null when none are closed. */
   onTimeRate: Maybe<Scalars['Float']['output']>;

@@ -119,11 +119,11 @@ export async function seed(input: SeedInput): Promise<void> {
     await client.query(
       `insert into services.service_order (id, tenant_id, unit_id, org_path, category_id, title, resident_name, resident_phone, channel, submitted_by, state,
          provider_kind, provider_member_id, provider_name, submitted_at, response_due, completion_due, accepted_at, done_at, closed_at, hours, rating, overdue,
-         escalation_level, escalated_to, updated_at)
+         escalation_level, escalated_to, posted_at, updated_at)
        select s.id, $1, s.unit_id, u.path, s.category_id, s.title, s.resident_name, s.resident_phone, s.channel, 'seed', s.state,
               case when s.provider_member_id is not null then 'MEMBER' end, s.provider_member_id, case when s.provider_member_id is not null then '党员志愿者' end,
               ${at('submitted_ms')}, ${at('response_ms')}, ${at('completion_ms')}, ${at('accepted_ms')}, ${at('done_ms')}, ${at('closed_ms')}, s.hours, s.rating, s.overdue,
-              s.escalation_level, s.escalated_to,
+              s.escalation_level, s.escalated_to, case when s.state = 'POSTED' then ${at('submitted_ms')} end,
               to_timestamp(coalesce(s.closed_ms, s.done_ms, s.accepted_ms, s.submitted_ms) / 1000.0)
          from seed_order s join services.unit_path u on u.tenant_id = $1 and u.unit_id = s.unit_id`, [tenantId]);
     // Every order carries its history's last step (who: the seed; from which state: unknown).

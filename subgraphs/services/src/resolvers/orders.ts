@@ -22,10 +22,16 @@ export function phone(value: string | null | undefined, field: string): string |
   return p;
 }
 
-/** A unit known to this service and inside the caller's scope; NOT_FOUND otherwise. */
-export async function requireUnit(ctx: Context, id: string): Promise<void> {
+/**
+ * A unit known to this service and inside the caller's scope; NOT_FOUND otherwise. A member
+ * may name any unit of the tenant to read its lists: what they see of them is bounded by the
+ * row policies (the orders and wishes they take part in, their community's board), not by
+ * their own unit's subtree.
+ */
+export async function requireUnit(ctx: Context, id: string, purpose: 'read' | 'write' = 'write'): Promise<void> {
   if (!isUuid(id)) throw notFound('OrgUnit', id);
-  const rows = await ctx.em.execute<{ visible: boolean }[]>('select platform.in_scope(path) as visible from services.unit_path where unit_id = ?', [id]);
+  const memberReading = purpose === 'read' && ctx.principal.role === 'MEMBER';
+  const rows = await ctx.em.execute<{ visible: boolean }[]>('select (? or platform.in_scope(path)) as visible from services.unit_path where unit_id = ?', [memberReading, id]);
   if (!rows[0]?.visible) throw notFound('OrgUnit', id);
 }
 
@@ -42,7 +48,7 @@ export async function requireCategory(ctx: Context, id: string): Promise<Categor
  */
 async function lockOrder(ctx: Context, id: string): Promise<OrderRow> {
   if (!isUuid(id)) throw notFound('ServiceOrder', id);
-  const rows = await ctx.em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = ? for update`, [id]);
+  const rows = await ctx.em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order_view o where o.id = ? for update`, [id]);
   if (!rows[0]) throw notFound('ServiceOrder', id);
   return orderDates(rows[0]);
 }
@@ -52,8 +58,8 @@ async function move(ctx: Context, o: OrderRow, action: string, to: OrderState, s
   const now = ctx.now();
   const cols = Object.keys(set);
   await ctx.em.execute(
-    `update services.service_order set state = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
-    [to, now, ...cols.map((c) => set[c]), o.id],
+    `update services.service_order set state = ?, updated_at = ?, updated_by = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
+    [to, now, ctx.principal.sub, ...cols.map((c) => set[c]), o.id],
   );
   await ctx.em.execute(
     'insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note) values (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -100,10 +106,10 @@ export const orderMutations = {
     const id = randomUUID();
     await ctx.em.execute(
       `insert into services.service_order (id, tenant_id, unit_id, org_path, category_id, title, description, resident_name, resident_phone,
-         channel, submitted_by, state, submitted_at, response_due, completion_due, updated_at)
-       values (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'SUBMITTED', ?, ?, ?, ?)`,
+         channel, submitted_by, state, submitted_at, response_due, completion_due, updated_at, updated_by)
+       values (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'SUBMITTED', ?, ?, ?, ?, ?)`,
       [id, ctx.principal.tenantId, input.unitId, c.id, title, input.description ?? null, residentName, residentPhone, input.channel,
-        ctx.principal.sub, now, new Date(now.getTime() + c.response_hours * HOUR), new Date(now.getTime() + c.completion_hours * HOUR), now],
+        ctx.principal.sub, now, new Date(now.getTime() + c.response_hours * HOUR), new Date(now.getTime() + c.completion_hours * HOUR), now, ctx.principal.sub],
     );
     await ctx.em.execute(
       `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at) values (?, ?, null, 'SUBMITTED', 'submit', ?, ?)`,
@@ -154,7 +160,8 @@ export const orderMutations = {
     requireScope(ctx.principal, 'services:write');
     const o = await lockOrder(ctx, id);
     expectState('order', o.state, ['TRIAGED'], 'post for claiming');
-    return move(ctx, o, 'post', 'POSTED');
+    // posted_at puts it on the claiming board of its community (migration 007), also once taken.
+    return move(ctx, o, 'post', 'POSTED', { posted_at: ctx.now() });
   },
 
   async claimOrder(_: unknown, { id, memberId }: { id: string; memberId?: string | null }, ctx: Context) {
@@ -266,7 +273,7 @@ export async function escalateBatch(em: SqlEntityManager, tenantId: string, acto
         where d.level > d.escalation_level
      ), escalated as (
        update services.service_order o
-          set escalation_level = t.level, overdue = true, escalated_to = coalesce(t.unit_id, o.escalated_to), updated_at = ?
+          set escalation_level = t.level, overdue = true, escalated_to = coalesce(t.unit_id, o.escalated_to), updated_at = ?, updated_by = ?
          from target t where o.id = t.id
        returning o.id, o.state, t.level, t.name
      ), logged as (
@@ -277,7 +284,7 @@ export async function escalateBatch(em: SqlEntityManager, tenantId: string, acto
      )
      select (select count(*) from due)::int as read, (select count(*) from escalated)::int as escalated`,
     [now, now, `{${AWAITING_RESPONSE.join(',')}}`, now, limit, `{${ESCALATION_KINDS[2].join(',')}}`, `{${ESCALATION_KINDS[1].join(',')}}`,
-      now, tenantId, actor, now],
+      now, actor, tenantId, actor, now],
   );
   return rows[0]!;
 }

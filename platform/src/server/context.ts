@@ -24,14 +24,18 @@ export interface SubgraphContext<L = unknown> {
 export const unitLabel = (id: string) => id.replace(/-/g, '');
 
 /**
- * Session variables the row-level security policies read. The scope is the administered unit;
- * a member principal without a scope unit sees only its tenant (its own-record rules are
- * enforced by the members subgraph).
+ * Session variables the row-level security policies read. The scope is the administered unit
+ * (for a member: the unit their token names). A member principal without a scope unit sees
+ * only its tenant, except where a subgraph's policies narrow what members see by app.role and
+ * app.member_id (the services subgraph does: a member sees the orders and wishes they take
+ * part in); the members subgraph enforces its own-record rules in its resolvers.
  */
 export function sessionVariables(p: Principal): Record<string, string> {
   return {
     'app.tenant_id': p.tenantId,
     'app.scope_unit': p.role === 'CITY_ADMIN' || p.role === 'INTEGRATOR' || !p.scopeUnitId ? '' : unitLabel(p.scopeUnitId),
     'app.principal': p.sub,
+    'app.role': p.role,
+    'app.member_id': p.memberId ?? '',
   };
 }

@@ -23,5 +23,5 @@ export const servicesSubgraph: SubgraphDefinition<Loaders> = {
 
 export { applyUnitChanged, unitPathSubscription, ORGANISATION_TOPIC, UNIT_CHANGED, type UnitChangedEvent } from './unitPath.ts';
 export { ServiceOrder } from './entities.ts';
-export { escalateEverywhere } from './resolvers/orders.ts';
+export { ESCALATION_BATCH, escalateBatch, escalateEverywhere } from './resolvers/orders.ts';
 export { DEFAULT_CATALOGUE, flattenCatalogue } from './domain/catalogue.ts';

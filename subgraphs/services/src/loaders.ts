@@ -5,7 +5,10 @@ import { badInput, byIdLoader, groupLoader, isUuid, sqlArray, type Principal } f
 export type OrderState = 'SUBMITTED' | 'TRIAGED' | 'DISPATCHED' | 'POSTED' | 'ACCEPTED' | 'IN_PROGRESS' | 'DONE' | 'CLOSED' | 'CANCELLED';
 export type WishState = 'COLLECTED' | 'VERIFIED' | 'POSTED' | 'CLAIMED' | 'FULFILLED' | 'CONFIRMED' | 'ARCHIVED';
 
-/** An order row as the resolvers see it. */
+/**
+ * An order row as the resolvers see it, read from services.service_order_view: the service role
+ * may read the resident's name and phone only there, as the caller may have them (migration 007).
+ */
 export interface OrderRow {
   id: string; tenant_id: string; unit_id: string; category_id: string; title: string; description: string | null;
   resident_name: string; resident_phone: string | null; channel: string; submitted_by: string; state: OrderState;
@@ -19,6 +22,7 @@ export const ORDER_COLUMNS = `o.id::text, o.tenant_id::text, o.unit_id::text, o.
   o.provider_name, o.resource_id::text, o.submitted_at::text, o.response_due::text, o.completion_due::text, o.accepted_at::text, o.done_at::text, o.closed_at::text,
   o.hours::float8 as hours, o.rating::int as rating, o.rating_comment, o.escalation_level::int as escalation_level, o.escalated_to::text, o.overdue`;
 
+/** A wish row, read from services.micro_wish_view (as for orders). */
 export interface WishRow {
   id: string; tenant_id: string; unit_id: string; title: string; description: string | null; resident_name: string;
   resident_phone: string | null; state: WishState; claimed_by_member_id: string | null; collected_by: string;
@@ -116,8 +120,8 @@ function pageFilter(args: PageArgs, params: unknown[]): string {
 export function createLoaders(em: SqlEntityManager, _principal: Principal, _now: () => Date) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
   return {
-    order: byIdLoader(async (keys) => (await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = any(?::uuid[])`, [ids(keys)])).map(orderDates), (o) => o.id),
-    wish: byIdLoader(async (keys) => (await em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish w where w.id = any(?::uuid[])`, [ids(keys)])).map(wishDates), (w) => w.id),
+    order: byIdLoader(async (keys) => (await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order_view o where o.id = any(?::uuid[])`, [ids(keys)])).map(orderDates), (o) => o.id),
+    wish: byIdLoader(async (keys) => (await em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish_view w where w.id = any(?::uuid[])`, [ids(keys)])).map(wishDates), (w) => w.id),
     category: byIdLoader((keys) => em.execute<CategoryRow[]>(`select ${CATEGORY_COLUMNS} from services.category c where c.id = any(?::uuid[])`, [ids(keys)]), (c) => c.id),
     resource: byIdLoader((keys) => em.execute<ResourceRow[]>(`select ${RESOURCE_COLUMNS} from services.resource r where r.id = any(?::uuid[])`, [ids(keys)]), (r) => r.id),
     orderTransitions: groupLoader(
@@ -160,7 +164,7 @@ export function createLoaders(em: SqlEntityManager, _principal: Principal, _now:
       return em.execute<(OrderRow & { owner_id: string })[]>(
         `select up.unit_id::text as owner_id, p.* from unnest(?::uuid[]) as r(unit_id)
            join services.unit_path up on up.unit_id = r.unit_id
-           cross join lateral (select ${ORDER_COLUMNS} from services.service_order o
+           cross join lateral (select ${ORDER_COLUMNS} from services.service_order_view o
              where o.org_path <@ up.path${filter} order by o.submitted_at desc, o.id desc limit ?) p`, params);
     }),
     /** Orders a member served, newest first. */
@@ -170,7 +174,7 @@ export function createLoaders(em: SqlEntityManager, _principal: Principal, _now:
       params.push(args.first + 1);
       return em.execute<(OrderRow & { owner_id: string })[]>(
         `select r.member_id::text as owner_id, p.* from unnest(?::uuid[]) as r(member_id)
-           cross join lateral (select ${ORDER_COLUMNS} from services.service_order o
+           cross join lateral (select ${ORDER_COLUMNS} from services.service_order_view o
              where o.tenant_id = platform.current_tenant() and o.provider_member_id = r.member_id${filter}
              order by o.submitted_at desc, o.id desc limit ?) p`, params);
     }),

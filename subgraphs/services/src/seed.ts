@@ -8,6 +8,7 @@ import { copyRows } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
+import { ESCALATION_KINDS } from './domain/flow.ts';
 
 import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
 
@@ -42,10 +43,12 @@ export async function seed(input: SeedInput): Promise<void> {
     if (!items.length || !members.length) { await client.query('COMMIT'); return; }
 
     const byId = new Map(units.map((u) => [u.id, u]));
-    const communityOf = (unitId: string): string => {
-      for (let u = byId.get(unitId); u; u = u.parentId ? byId.get(u.parentId) : undefined) if (u.kind === 'COMMUNITY' || u.kind === 'VILLAGE') return u.id;
-      return unitId;
+    /** The nearest unit of one of `kinds` at or above `unitId`. */
+    const ancestorOf = (unitId: string, kinds: readonly string[]): string | null => {
+      for (let u = byId.get(unitId); u; u = u.parentId ? byId.get(u.parentId) : undefined) if (kinds.includes(u.kind)) return u.id;
+      return null;
     };
+    const communityOf = (unitId: string): string => ancestorOf(unitId, ESCALATION_KINDS[1]) ?? unitId;
     // Residents live below the grids; orders come from a member's unit or one of its building groups.
     const children = new Map<string, string[]>();
     for (const u of units) if (u.parentId && (u.kind === 'BUILDING_GROUP' || u.kind === 'VILLAGE_GROUP')) children.set(u.parentId, [...(children.get(u.parentId) ?? []), u.id]);
@@ -65,7 +68,8 @@ export async function seed(input: SeedInput): Promise<void> {
     // dates per order in JavaScript cost more than generating the order.
     await client.query(`CREATE TEMP TABLE seed_order (id uuid, unit_id uuid, category_id uuid, title text, resident_name text, resident_phone text,
       channel text, state text, provider_member_id uuid, submitted_ms bigint, response_ms bigint, completion_ms bigint,
-      accepted_ms bigint, done_ms bigint, closed_ms bigint, hours numeric, rating smallint, overdue boolean) ON COMMIT DROP`);
+      accepted_ms bigint, done_ms bigint, closed_ms bigint, hours numeric, rating smallint, overdue boolean,
+      escalation_level smallint, escalated_to uuid) ON COMMIT DROP`);
     const total = Math.round(members.length * ORDERS_PER_MEMBER);
     const channels = ['RESIDENT', 'GRID_WORKER', 'GRID_WORKER', 'ON_BEHALF'];
     function* orders() {
@@ -91,15 +95,19 @@ export async function seed(input: SeedInput): Promise<void> {
         const r = rand();
         const rating = state === 'CLOSED' ? (r < 0.62 ? 5 : r < 0.86 ? 4 : r < 0.95 ? 3 : r < 0.99 ? 2 : 1) : null;
         const open = !['DONE', 'CLOSED', 'CANCELLED'].includes(state);
-        const overdue = open && (now.getTime() > completionDue || (!taken && now.getTime() > responseDue));
+        // Overdue orders stand where the five-minute sweep has left them: escalated to the street
+        // once the completion deadline has passed, to the community when nobody took the order in time.
+        const level = !open ? 0 : now.getTime() > completionDue ? 2 : !taken && now.getTime() > responseDue ? 1 : 0;
+        const overdue = level > 0;
+        const escalatedTo = level > 0 ? ancestorOf(unit, ESCALATION_KINDS[level as 1 | 2]) : null;
         const ms = (t: number | null) => (t == null ? null : Math.round(t));
         yield [uuid(rand), unit, cat.id, pick(TITLES), `${pick(SURNAMES)}${rand() < 0.5 ? '阿姨' : '师傅'}`, `139${String(Math.floor(rand() * 1e8)).padStart(8, '0')}`,
           pick(channels), state, taken ? m.id : null, ms(submitted), ms(responseDue), ms(completionDue), ms(accepted), ms(done), ms(closed),
-          done ? (Math.round((0.5 + rand() * 3.5) * 2) / 2) : null, rating, overdue] as (string | number | boolean | null)[];
+          done ? (Math.round((0.5 + rand() * 3.5) * 2) / 2) : null, rating, overdue, level, escalatedTo] as (string | number | boolean | null)[];
       }
     }
     await copyRows(client, 'seed_order', ['id', 'unit_id', 'category_id', 'title', 'resident_name', 'resident_phone', 'channel', 'state', 'provider_member_id',
-      'submitted_ms', 'response_ms', 'completion_ms', 'accepted_ms', 'done_ms', 'closed_ms', 'hours', 'rating', 'overdue'], orders(), progress);
+      'submitted_ms', 'response_ms', 'completion_ms', 'accepted_ms', 'done_ms', 'closed_ms', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to'], orders(), progress);
     // Per-row triggers (path lookup, foreign-key checks) and the statement-level summary triggers
     // are off for the load; the rows are consistent by construction and the summaries are built
     // once below from the staged rows. A load bigger than the table drops its secondary indexes
@@ -110,10 +118,12 @@ export async function seed(input: SeedInput): Promise<void> {
     const at = (c: string) => `to_timestamp(s.${c} / 1000.0)`;
     await client.query(
       `insert into services.service_order (id, tenant_id, unit_id, org_path, category_id, title, resident_name, resident_phone, channel, submitted_by, state,
-         provider_kind, provider_member_id, provider_name, submitted_at, response_due, completion_due, accepted_at, done_at, closed_at, hours, rating, overdue, updated_at)
+         provider_kind, provider_member_id, provider_name, submitted_at, response_due, completion_due, accepted_at, done_at, closed_at, hours, rating, overdue,
+         escalation_level, escalated_to, posted_at, updated_at)
        select s.id, $1, s.unit_id, u.path, s.category_id, s.title, s.resident_name, s.resident_phone, s.channel, 'seed', s.state,
               case when s.provider_member_id is not null then 'MEMBER' end, s.provider_member_id, case when s.provider_member_id is not null then '党员志愿者' end,
               ${at('submitted_ms')}, ${at('response_ms')}, ${at('completion_ms')}, ${at('accepted_ms')}, ${at('done_ms')}, ${at('closed_ms')}, s.hours, s.rating, s.overdue,
+              s.escalation_level, s.escalated_to, case when s.state = 'POSTED' then ${at('submitted_ms')} end,
               to_timestamp(coalesce(s.closed_ms, s.done_ms, s.accepted_ms, s.submitted_ms) / 1000.0)
          from seed_order s join services.unit_path u on u.tenant_id = $1 and u.unit_id = s.unit_id`, [tenantId]);
     // Every order carries its history's last step (who: the seed; from which state: unknown).
@@ -185,7 +195,7 @@ async function buildSummaries(client: pg.Client, tenantId: string): Promise<void
        union all select unit_id, 'closed_on_time', count(*) from seed_order where state = 'CLOSED' and done_ms <= completion_ms group by 1
        union all select unit_id, 'rating_sum', sum(rating) from seed_order where state = 'CLOSED' group by 1
        union all select unit_id, 'rating_n', count(*) from seed_order where state = 'CLOSED' group by 1
-       union all select unit_id, 'close_hours:' || least(1440, floor((closed_ms - submitted_ms) / 3600000.0))::int, count(*) from seed_order where state = 'CLOSED' group by 1, 2
+       union all select unit_id, 'close_hours:' || services.close_hours_bucket((closed_ms - submitted_ms) / 3600000.0), count(*) from seed_order where state = 'CLOSED' group by 1, 2
        union all select unit_id, 'overdue', count(*) from seed_order where overdue and state not in ('DONE', 'CLOSED', 'CANCELLED') group by 1
        union all select unit_id, 'wish:' || state, count(*) from seed_wish group by 1, 2
        union all select unit_id, 'wishes_fulfilled', count(*) from seed_wish where state in ('FULFILLED', 'CONFIRMED', 'ARCHIVED') group by 1

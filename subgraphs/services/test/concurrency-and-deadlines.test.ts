@@ -3,7 +3,7 @@ import { codes, gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
 import pg from 'pg';
 import { applyUnitChanged, escalateEverywhere } from '../src/index.ts';
-import { COMMUNITY, DISTRICT, GRID, GROUP, STAT_FIELDS, STREET, categoryId, directStatistics, expectSameStatistics, memberIds, movableClock, ok, submit, type Statistics } from './helpers.ts';
+import { COMMUNITY, DISTRICT, GRID, GROUP, STAT_FIELDS, STREET, categoryId, directStatistics, expectSameStatistics, memberIds, memberToken, movableClock, ok, submit, type Statistics } from './helpers.ts';
 
 const clock = movableClock();
 let t: TestStack;
@@ -28,7 +28,8 @@ describe('two members cannot take the same order or wish', () => {
   it('50 parallel claims of a posted order through the gateway: exactly one succeeds, 49 get CONFLICT', async () => {
     const members = await memberIds(t, 'huangshi', 50);
     expect(members).toHaveLength(50);
-    const tokens = await Promise.all(members.map((id) => t.token('huangshi', 'MEMBER', { memberId: id, sub: `member-${id}` })));
+    // In-service members who reported in at the community (双报到): their tokens name it, so its board is theirs.
+    const tokens = await Promise.all(members.map((id) => memberToken(t, 'huangshi', { id, unitId: t.unit('huangshi', COMMUNITY) })));
     const id = await submit(t, community, t.unit('huangshi', GROUP), medicine);
     await ok(t.url, community, 'mutation($id: ID!) { triageOrder(id: $id) { state } }', { id });
     await ok(t.url, community, 'mutation($id: ID!) { postOrderForClaiming(id: $id) { state } }', { id });
@@ -45,7 +46,8 @@ describe('two members cannot take the same order or wish', () => {
 
   it('50 parallel claims of a posted micro-wish: exactly one succeeds, 49 get CONFLICT', async () => {
     const members = await memberIds(t, 'huangshi', 50);
-    const tokens = await Promise.all(members.map((id) => t.token('huangshi', 'MEMBER', { memberId: id, sub: `member-${id}` })));
+    // In-service members who reported in at the community (双报到): their tokens name it, so its board is theirs.
+    const tokens = await Promise.all(members.map((id) => memberToken(t, 'huangshi', { id, unitId: t.unit('huangshi', COMMUNITY) })));
     const c = await ok<{ collectWish: { id: string } }>(t.url, community, 'mutation($i: CollectWishInput!) { collectWish(input: $i) { id } }',
       { i: { unitId: t.unit('huangshi', GROUP), title: '冬季棉被一床', residentName: '陈奶奶' } });
     const id = c.collectWish.id;

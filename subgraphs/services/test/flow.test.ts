@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { codes, gql } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
-import { COMMUNITY, GRID, GROUP, ORDER_FIELDS, categoryId, memberIds, movableClock, ok, submit } from './helpers.ts';
+import { COMMUNITY, GRID, GROUP, ORDER_FIELDS, categoryId, communityMembers, memberToken as tokenOf, movableClock, ok, submit } from './helpers.ts';
 
 const clock = movableClock();
 let t: TestStack;
@@ -16,8 +16,12 @@ beforeAll(async () => {
   admin = await t.token('huangshi', 'CITY_ADMIN');
   community = await t.token('huangshi', 'COMMUNITY_ADMIN', { scope: COMMUNITY });
   medicine = await categoryId(t, admin, 'HEALTH.CARE.MEDICINE');
-  members = await memberIds(t, 'huangshi', 3);
-  memberToken = (id) => t.token('huangshi', 'MEMBER', { memberId: id, sub: `member-${id}` });
+  // Members of the community the orders come from: their tokens name their own unit, so its
+  // claiming board is theirs.
+  const local = await communityMembers(t, 'huangshi', COMMUNITY, 3);
+  expect(local).toHaveLength(3);
+  members = local.map((m) => m.id);
+  memberToken = (id) => tokenOf(t, 'huangshi', local.find((m) => m.id === id)!);
 });
 afterAll(() => t.close());
 
@@ -54,8 +58,9 @@ describe('the order flow 点单 → 派单 → 接单 → 评单', () => {
 
   it('a provider declines with a reason, which returns the order to dispatch; automatic dispatch picks the top candidate', async () => {
     await ok(t.url, community, 'mutation($id: ID!, $r: ID!) { dispatchOrder(id: $id, resourceId: $r) { state } }', { id: orderId, r: resourceId });
+    // Another member does not see an order dispatched to someone else: it does not exist for them.
     const other = await gql(t.url, await memberToken(members[1]!), 'mutation($id: ID!) { acceptOrder(id: $id) { state } }', { id: orderId });
-    expect(codes(other)).toEqual(['FORBIDDEN']);
+    expect(codes(other)).toEqual(['NOT_FOUND']);
     const mine = await memberToken(members[0]!);
     const declined = await ok<{ declineOrder: Order }>(t.url, mine, `mutation($id: ID!) { declineOrder(id: $id, reason: "今天在外地出差") { ${ORDER_FIELDS} } }`, { id: orderId });
     expect(declined.declineOrder.state).toBe('TRIAGED');

@@ -45,6 +45,23 @@ export async function memberIds(t: TestStack, tenant: string, n: number): Promis
   return rows.map((r) => r.id);
 }
 
+/**
+ * Members whose own unit lies in a community's subtree (read as the administrator, like infra
+ * tooling), with the unit their token names: their claiming board is that community.
+ */
+export async function communityMembers(t: TestStack, tenant: string, communityKey: string, n: number): Promise<{ id: string; unitId: string }[]> {
+  const { rows } = await t.db.query<{ id: string; unit_id: string }>(
+    `select m.id::text, m.org_unit_id::text as unit_id from members.member m
+      where m.tenant_id = $1 and m.org_path <@ (select path from members.unit_path where tenant_id = $1 and unit_id = $2)
+      order by m.id limit $3`, [t.tenants[tenant]!.id, t.unit(tenant, communityKey), n]);
+  return rows.map((r) => ({ id: r.id, unitId: r.unit_id }));
+}
+
+/** A MEMBER token as the identity provider issues it: the member, their subject and their unit. */
+export function memberToken(t: TestStack, tenant: string, m: { id: string; unitId?: string }): Promise<string> {
+  return t.token(tenant, 'MEMBER', { memberId: m.id, sub: `member-${m.id}`, scopeUnitId: m.unitId });
+}
+
 export interface Statistics {
   ordersByState: { state: string; count: number }[]; totalOrders: number; closureRate: number | null; onTimeRate: number | null;
   averageSatisfaction: number | null; medianHoursToClose: number | null; overdue: number; wishesFulfilled: number; totalWishes: number;
@@ -60,7 +77,7 @@ export async function directStatistics(db: { query: TestStack['db']['query'] }, 
     `select count(*)::int as total, count(*) filter (where state <> 'CANCELLED')::int as live, count(*) filter (where state = 'CLOSED')::int as closed,
             count(*) filter (where state = 'CLOSED' and done_at <= completion_due)::int as on_time,
             avg(rating) filter (where state = 'CLOSED')::float8 as avg,
-            percentile_disc(0.5) within group (order by least(1440, floor(extract(epoch from closed_at - submitted_at) / 3600))) filter (where state = 'CLOSED') as median,
+            percentile_disc(0.5) within group (order by services.close_hours_bucket(extract(epoch from closed_at - submitted_at) / 3600)) filter (where state = 'CLOSED') as median,
             count(*) filter (where overdue and state not in ('DONE', 'CLOSED', 'CANCELLED'))::int as overdue
        from services.service_order where tenant_id = $1 and org_path <@ ${sub}`, [tenantId, unitId]);
   const { rows: [w] } = await db.query<{ total: number; fulfilled: number }>(

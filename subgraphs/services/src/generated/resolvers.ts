@@ -87,7 +87,11 @@ export type MemberServiceHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A micro-wish (微心愿): collected, verified by a home visit, posted, claimed one-to-one, fulfilled, confirmed, archived. */
+/**
+ * A micro-wish (微心愿): collected, verified by a home visit, posted, claimed one-to-one, fulfilled,
+ * confirmed, archived. A member (role MEMBER) sees the wishes they collected or claimed, the one they
+ * changed last, and those posted or claimed on their own community's board.
+ */
 export type MicroWish = {
   __typename?: 'MicroWish';
   /** The member who claimed it; null unless claimed. */
@@ -102,9 +106,9 @@ export type MicroWish = {
   id: Scalars['ID']['output'];
   /** The unit the resident lives in. */
   organisation: OrgUnit;
-  /** The resident's name. */
+  /** The resident's name; for a member masked to the surname (`王**`) unless they collected the wish or hold it (claimed or fulfilled). */
   residentName: Scalars['String']['output'];
-  /** The resident's phone, masked. */
+  /** The resident's phone, masked; null when none was recorded, and for a member who neither collected nor holds the wish. */
   residentPhone: Maybe<Scalars['String']['output']>;
   /** Where the wish is in its flow. */
   state: WishState;
@@ -441,7 +445,7 @@ export type ProviderKind =
 
 export type Query = {
   __typename?: 'Query';
-  /** One micro-wish by id; NOT_FOUND when it does not exist or is outside what you may see. */
+  /** One micro-wish by id; NOT_FOUND when it does not exist or is outside what you may see (see MicroWish). */
   microWish: MicroWish;
   /** Micro-wishes of a unit's subtree, newest first, optionally in one state. */
   microWishes: Array<MicroWish>;
@@ -453,7 +457,7 @@ export type Query = {
   resources: Array<Resource>;
   /** The tenant's service catalogue, ordered by level and sort order. */
   serviceCatalogue: Array<ServiceCategory>;
-  /** One order by id; NOT_FOUND when it does not exist or is outside what you may see. */
+  /** One order by id; NOT_FOUND when it does not exist or is outside what you may see (see ServiceOrder). */
   serviceOrder: ServiceOrder;
 };
 
@@ -574,6 +578,11 @@ export type ServiceCategory = {
  * A resident's service order (点单 → 派单 → 接单 → 评单): submitted, triaged, dispatched to a member
  * or a stationed unit (or posted for claiming), accepted, worked on, done, rated by the resident and
  * closed. Every transition is recorded with who, when and from which state.
+ *
+ * Administrators see the orders of their unit's subtree. A member (role MEMBER) sees the orders
+ * they submitted, are assigned to or claimed, the one they changed last, and the claiming board
+ * of their own community (the community at or above the unit their token names): orders posted
+ * for claiming there, also once taken, until the work is done.
  */
 export type ServiceOrder = {
   __typename?: 'ServiceOrder';
@@ -609,9 +618,16 @@ export type ServiceOrder = {
   rating: Maybe<Scalars['Int']['output']>;
   /** The resident's comment with the rating. */
   ratingComment: Maybe<Scalars['String']['output']>;
-  /** The resident's name (residents are not members; they are recorded on the order). */
+  /**
+   * The resident's name (residents are not members; they are recorded on the order). A member gets
+   * it only for an order they submitted or hold (accepted, in progress or done); otherwise it is
+   * masked to the surname (`王**`).
+   */
   residentName: Scalars['String']['output'];
-  /** The resident's phone, masked (`139****5836`). */
+  /**
+   * The resident's phone, masked (`139****5836`). Null when none was recorded, and for a member who
+   * neither submitted nor holds the order.
+   */
   residentPhone: Maybe<Scalars['String']['output']>;
   /** When it must be accepted by (response deadline from the category). */
   responseDue: Scalars['DateTime']['output'];
@@ -661,7 +677,11 @@ export type ServiceStatistics = {
   averageSatisfaction: Maybe<Scalars['Float']['output']>;
   /** 办结率: closed orders ÷ orders not cancelled; null when there are none. */
   closureRate: Maybe<Scalars['Float']['output']>;
-  /** Median whole hours from submission to closing (lower median); null when none are closed. */
+  /**
+   * Median time from submission to closing, in hours (lower median); null when none are closed.
+   * Exact to the hour below 48 hours; from 48 hours on, closing times are counted by whole days and
+   * the median is the first hour of its day (72 = closed after 3 to 4 days); 1440 = 60 days or more.
+   */
   medianHoursToClose: Maybe<Scalars['Float']['output']>;
   /** Closed orders done by their completion deadline ÷ closed orders; null when none are closed. */
   onTimeRate: Maybe<Scalars['Float']['output']>;

@@ -32,23 +32,23 @@ export const listQueries = {
   },
   async resources(_: unknown, { unitId }: { unitId: string }, ctx: Context) {
     requireScope(ctx.principal, 'services:read');
-    await requireUnit(ctx, unitId);
+    await requireUnit(ctx, unitId, 'read');
     return ctx.em.execute<ResourceRow[]>(
       `select ${RESOURCE_COLUMNS} from services.resource r join services.unit_path u on u.unit_id = ?
         where r.serves_path @> u.path or r.serves_path <@ u.path order by r.provider_name, r.id`, [unitId]);
   },
   async projects(_: unknown, { unitId }: { unitId: string }, ctx: Context) {
     requireScope(ctx.principal, 'services:read');
-    await requireUnit(ctx, unitId);
+    await requireUnit(ctx, unitId, 'read');
     return ctx.em.execute<ProjectRow[]>(
       `select ${PROJECT_COLUMNS} from services.project p join services.unit_path u on u.unit_id = ? where p.lead_path <@ u.path order by p.deadline, p.id`, [unitId]);
   },
   async microWishes(_: unknown, { unitId, state, first }: { unitId: string; state?: string | null; first: number }, ctx: Context) {
     requireScope(ctx.principal, 'services:read');
     if (!Number.isInteger(first) || first < 1 || first > 200) throw badInput('`first` must be between 1 and 200.', 'first');
-    await requireUnit(ctx, unitId);
+    await requireUnit(ctx, unitId, 'read');
     return (await ctx.em.execute<WishRow[]>(
-      `select ${WISH_COLUMNS} from services.micro_wish w join services.unit_path u on u.unit_id = ?
+      `select ${WISH_COLUMNS} from services.micro_wish_view w join services.unit_path u on u.unit_id = ?
         where w.org_path <@ u.path ${state ? 'and w.state = ?' : ''} order by w.collected_at desc, w.id desc limit ?`,
       state ? [unitId, state, first] : [unitId, first])).map(wishDates);
   },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, conflict, forbidden, hasScope, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
+import { badInput, conflict, forbidden, hasScope, isUuid, notFound, requireScope } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
-import { AWAITING_RESPONSE, CANCELLABLE, ESCALATION_KINDS, FINISHED, expectState } from '../domain/flow.ts';
+import { AWAITING_RESPONSE, CANCELLABLE, ESCALATION_KINDS, expectState } from '../domain/flow.ts';
 import { CATEGORY_COLUMNS, ORDER_COLUMNS, orderDates, RESOURCE_COLUMNS, type CategoryRow, type OrderRow, type OrderState, type ResourceRow } from '../loaders.ts';
 import { rankCandidates } from './matching.ts';
 
@@ -22,10 +22,16 @@ export function phone(value: string | null | undefined, field: string): string |
   return p;
 }
 
-/** A unit known to this service and inside the caller's scope; NOT_FOUND otherwise. */
-export async function requireUnit(ctx: Context, id: string): Promise<void> {
+/**
+ * A unit known to this service and inside the caller's scope; NOT_FOUND otherwise. A member
+ * may name any unit of the tenant to read its lists: what they see of them is bounded by the
+ * row policies (the orders and wishes they take part in, their community's board), not by
+ * their own unit's subtree.
+ */
+export async function requireUnit(ctx: Context, id: string, purpose: 'read' | 'write' = 'write'): Promise<void> {
   if (!isUuid(id)) throw notFound('OrgUnit', id);
-  const rows = await ctx.em.execute<{ visible: boolean }[]>('select platform.in_scope(path) as visible from services.unit_path where unit_id = ?', [id]);
+  const memberReading = purpose === 'read' && ctx.principal.role === 'MEMBER';
+  const rows = await ctx.em.execute<{ visible: boolean }[]>('select (? or platform.in_scope(path)) as visible from services.unit_path where unit_id = ?', [memberReading, id]);
   if (!rows[0]?.visible) throw notFound('OrgUnit', id);
 }
 
@@ -42,7 +48,7 @@ export async function requireCategory(ctx: Context, id: string): Promise<Categor
  */
 async function lockOrder(ctx: Context, id: string): Promise<OrderRow> {
   if (!isUuid(id)) throw notFound('ServiceOrder', id);
-  const rows = await ctx.em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order o where o.id = ? for update`, [id]);
+  const rows = await ctx.em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order_view o where o.id = ? for update`, [id]);
   if (!rows[0]) throw notFound('ServiceOrder', id);
   return orderDates(rows[0]);
 }
@@ -52,8 +58,8 @@ async function move(ctx: Context, o: OrderRow, action: string, to: OrderState, s
   const now = ctx.now();
   const cols = Object.keys(set);
   await ctx.em.execute(
-    `update services.service_order set state = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
-    [to, now, ...cols.map((c) => set[c]), o.id],
+    `update services.service_order set state = ?, updated_at = ?, updated_by = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
+    [to, now, ctx.principal.sub, ...cols.map((c) => set[c]), o.id],
   );
   await ctx.em.execute(
     'insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note) values (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -100,10 +106,10 @@ export const orderMutations = {
     const id = randomUUID();
     await ctx.em.execute(
       `insert into services.service_order (id, tenant_id, unit_id, org_path, category_id, title, description, resident_name, resident_phone,
-         channel, submitted_by, state, submitted_at, response_due, completion_due, updated_at)
-       values (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'SUBMITTED', ?, ?, ?, ?)`,
+         channel, submitted_by, state, submitted_at, response_due, completion_due, updated_at, updated_by)
+       values (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'SUBMITTED', ?, ?, ?, ?, ?)`,
       [id, ctx.principal.tenantId, input.unitId, c.id, title, input.description ?? null, residentName, residentPhone, input.channel,
-        ctx.principal.sub, now, new Date(now.getTime() + c.response_hours * HOUR), new Date(now.getTime() + c.completion_hours * HOUR), now],
+        ctx.principal.sub, now, new Date(now.getTime() + c.response_hours * HOUR), new Date(now.getTime() + c.completion_hours * HOUR), now, ctx.principal.sub],
     );
     await ctx.em.execute(
       `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at) values (?, ?, null, 'SUBMITTED', 'submit', ?, ?)`,
@@ -154,7 +160,8 @@ export const orderMutations = {
     requireScope(ctx.principal, 'services:write');
     const o = await lockOrder(ctx, id);
     expectState('order', o.state, ['TRIAGED'], 'post for claiming');
-    return move(ctx, o, 'post', 'POSTED');
+    // posted_at puts it on the claiming board of its community (migration 007), also once taken.
+    return move(ctx, o, 'post', 'POSTED', { posted_at: ctx.now() });
   },
 
   async claimOrder(_: unknown, { id, memberId }: { id: string; memberId?: string | null }, ctx: Context) {
@@ -230,55 +237,99 @@ export const orderMutations = {
   },
 };
 
+/** How many due orders one batch of the sweep escalates (one statement; one transaction in the timed job). */
+export const ESCALATION_BATCH = 500;
+
 /**
- * Marks open orders in the session's scope that missed a deadline as overdue and escalates them
- * one level up the tree per missed deadline (response → community, completion → street).
- * Idempotent: an order already at its level is left alone. Returns how many orders changed.
+ * One batch of the sweep: up to `limit` due orders of the session's tenant and scope
+ * (escalate_at < now, read in index order from the partial index of migration 005), locked
+ * with SKIP LOCKED so a sweep never waits behind a claim or a dispatch (a skipped order is
+ * due again on the next run). Each is escalated one level up the tree per missed deadline
+ * (response → community, completion → street); the target is the nearest ancestor of that
+ * kind, found among the ancestors named by the order's path labels by primary key (the labels
+ * become uuids before the join: joined as text cast in the condition, the planner could not
+ * estimate the join and hashed a scan of the whole tree for every order). Every
+ * escalation is recorded as a transition. Returns how many due orders the batch read and
+ * how many it escalated.
  */
-export async function escalate(em: SqlEntityManager, tenantId: string, actor: string, now: Date): Promise<number> {
-  const rows = await em.execute<{ id: string; state: string; level: number; target: string | null; target_name: string | null }[]>(
-    `with due as (
+export async function escalateBatch(em: SqlEntityManager, tenantId: string, actor: string, now: Date, limit = ESCALATION_BATCH): Promise<{ read: number; escalated: number }> {
+  const rows = await em.execute<{ read: number; escalated: number }[]>(
+    `with due as materialized (
        select o.id, o.state, o.org_path, o.escalation_level,
               case when o.completion_due < ? then 2 when o.response_due < ? and o.state = any(?::text[]) then 1 else 0 end as level
          from services.service_order o
-        where o.state <> all(?::text[]) and (o.response_due < ? or o.completion_due < ?)
-        order by o.id
-          for update
+        where o.tenant_id = platform.current_tenant() and o.escalate_at < ?
+        order by o.escalate_at, o.id
+        limit ?
+          for update skip locked
      ), target as (
        select d.id, d.level, t.unit_id, t.name from due d
          left join lateral (
-           select u.unit_id, u.name from services.unit_path u
-            where u.path @> d.org_path and u.kind = any(case d.level when 2 then ?::text[] else ?::text[] end)
-            order by nlevel(u.path) desc limit 1) t on true
+           select u.unit_id, u.name
+             from unnest(string_to_array(d.org_path::text, '.')::uuid[]) with ordinality as a(unit_id, depth)
+             join services.unit_path u on u.tenant_id = platform.current_tenant() and u.unit_id = a.unit_id
+            where u.kind = any(case d.level when 2 then ?::text[] else ?::text[] end)
+            order by a.depth desc limit 1) t on true
         where d.level > d.escalation_level
+     ), escalated as (
+       update services.service_order o
+          set escalation_level = t.level, overdue = true, escalated_to = coalesce(t.unit_id, o.escalated_to), updated_at = ?, updated_by = ?
+         from target t where o.id = t.id
+       returning o.id, o.state, t.level, t.name
+     ), logged as (
+       insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note)
+       select ?::uuid, e.id, e.state, e.state, 'escalate', ?, ?,
+              case e.level when 2 then 'completion' else 'response' end || ' deadline missed; escalated to ' || coalesce(e.name, 'the next level')
+         from escalated e
      )
-     update services.service_order o set escalation_level = t.level, overdue = true, escalated_to = coalesce(t.unit_id, o.escalated_to), updated_at = ?
-       from target t where o.id = t.id
-     returning o.id::text, o.state, t.level, t.unit_id::text as target, t.name as target_name`,
-    [now, now, `{${AWAITING_RESPONSE.join(',')}}`, `{${FINISHED.join(',')}}`, now, now, `{${ESCALATION_KINDS[2].join(',')}}`, `{${ESCALATION_KINDS[1].join(',')}}`, now],
+     select (select count(*) from due)::int as read, (select count(*) from escalated)::int as escalated`,
+    [now, now, `{${AWAITING_RESPONSE.join(',')}}`, now, limit, `{${ESCALATION_KINDS[2].join(',')}}`, `{${ESCALATION_KINDS[1].join(',')}}`,
+      now, actor, tenantId, actor, now],
   );
-  if (rows.length) {
-    await em.execute(
-      `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note)
-       select ?::uuid, id, state, state, 'escalate', ?, ?, note from unnest(?::uuid[], ?::text[], ?::text[]) as x(id, state, note)`,
-      [tenantId, actor, now, sqlArray(rows.map((r) => r.id)), sqlArray(rows.map((r) => r.state)),
-        sqlArray(rows.map((r) => `${r.level === 2 ? 'completion' : 'response'} deadline missed; escalated to ${r.target_name ?? 'the next level'}`))],
-    );
+  return rows[0]!;
+}
+
+/**
+ * Marks open orders in the session's scope that missed a deadline as overdue and escalates them
+ * one level up the tree per missed deadline (response → community, completion → street), batch
+ * after batch in the caller's transaction. Idempotent: an order already at its level is not
+ * due. Returns how many orders changed.
+ */
+export async function escalate(em: SqlEntityManager, tenantId: string, actor: string, now: Date, batch = ESCALATION_BATCH): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { read, escalated } = await escalateBatch(em, tenantId, actor, now, batch);
+    total += escalated;
+    // A short batch is the last; a batch that escalated nothing would read the same rows again.
+    if (read < batch || escalated === 0) return total;
   }
-  return rows.length;
 }
 
 /** How often production escalates (every tenant, whole tenant scope, actor `system`). */
 export const ESCALATION_INTERVAL_MS = 5 * 60_000;
 
-/** The timed job: one transaction per tenant, so one tenant's failure does not hold up the others. */
-export async function escalateEverywhere(orm: MikroORM, now: () => Date): Promise<number> {
+/**
+ * The timed job: every tenant, each batch in its own transaction (locks are held for one batch
+ * only, and what is done stays done if the job stops). A tenant that fails does not hold up
+ * the others; the failures are reported together at the end.
+ */
+export async function escalateEverywhere(orm: MikroORM, now: () => Date, batch = ESCALATION_BATCH): Promise<number> {
   // events.counter is the platform's tenant directory (readable by every service role).
   const tenants = await orm.em.fork().execute<{ tenant_id: string }[]>(`select tenant_id::text from events.counter where topic = 'organisation' order by tenant_id`);
   let total = 0;
+  const failures: Error[] = [];
   for (const { tenant_id } of tenants) {
     const em = orm.em.fork({ session: { variables: { 'app.tenant_id': tenant_id, 'app.scope_unit': '', 'app.principal': 'system' } } }) as SqlEntityManager;
-    total += await em.transactional((tx) => escalate(tx, tenant_id, 'system', now()));
+    try {
+      for (;;) {
+        const { read, escalated } = await em.transactional((tx) => escalateBatch(tx, tenant_id, 'system', now(), batch));
+        total += escalated;
+        if (read < batch || escalated === 0) break;
+      }
+    } catch (e) {
+      failures.push(new Error(`escalating the orders of tenant ${tenant_id} failed: ${(e as Error).message}`, { cause: e }));
+    }
   }
+  if (failures.length) throw new AggregateError(failures, `the escalation sweep failed for ${failures.length} tenant(s)`);
   return total;
 }

@@ -21,7 +21,8 @@ export function statistics(rows: StatRow[]) {
   const total = ordersByState.reduce((s, x) => s + x.count, 0);
   const closed = get('closed');
   const live = total - get('state:CANCELLED');
-  // Lower median over the whole-hour histogram: the first hour whose running count reaches half.
+  // Lower median over the close-time histogram (buckets keyed by their first hour: hours below
+  // 48, whole days up to 1440; migration 006): the first bucket whose running count reaches half.
   const hist = [...m.entries()].filter(([k]) => k.startsWith('close_hours:')).map(([k, n]) => [Number(k.slice(12)), n] as const).sort((a, b) => a[0] - b[0]);
   const n = hist.reduce((s, [, c]) => s + c, 0);
   let median: number | null = null;

@@ -9,7 +9,7 @@ interface CollectInput { unitId: string; title: string; description?: string | n
 
 async function lockWish(ctx: Context, id: string): Promise<WishRow> {
   if (!isUuid(id)) throw notFound('MicroWish', id);
-  const rows = await ctx.em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish w where w.id = ? for update`, [id]);
+  const rows = await ctx.em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish_view w where w.id = ? for update`, [id]);
   if (!rows[0]) throw notFound('MicroWish', id);
   return wishDates(rows[0]);
 }
@@ -18,8 +18,8 @@ async function move(ctx: Context, w: WishRow, action: string, to: WishState, set
   const now = ctx.now();
   const cols = Object.keys(set);
   await ctx.em.execute(
-    `update services.micro_wish set state = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
-    [to, now, ...cols.map((c) => set[c]), w.id],
+    `update services.micro_wish set state = ?, updated_at = ?, updated_by = ?${cols.map((c) => `, ${c} = ?`).join('')} where id = ?`,
+    [to, now, ctx.principal.sub, ...cols.map((c) => set[c]), w.id],
   );
   await ctx.em.execute(
     'insert into services.wish_transition (tenant_id, wish_id, from_state, to_state, action, actor, at, note) values (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -55,9 +55,9 @@ export const wishMutations = {
     const id = randomUUID();
     const now = ctx.now();
     await ctx.em.execute(
-      `insert into services.micro_wish (id, tenant_id, unit_id, org_path, title, description, resident_name, resident_phone, state, collected_by, collected_at, updated_at)
-       values (?, ?, ?, '', ?, ?, ?, ?, 'COLLECTED', ?, ?, ?)`,
-      [id, ctx.principal.tenantId, input.unitId, title, input.description ?? null, residentName, residentPhone, ctx.principal.sub, now, now],
+      `insert into services.micro_wish (id, tenant_id, unit_id, org_path, title, description, resident_name, resident_phone, state, collected_by, collected_at, updated_at, updated_by)
+       values (?, ?, ?, '', ?, ?, ?, ?, 'COLLECTED', ?, ?, ?, ?)`,
+      [id, ctx.principal.tenantId, input.unitId, title, input.description ?? null, residentName, residentPhone, ctx.principal.sub, now, now, ctx.principal.sub],
     );
     await ctx.em.execute(
       `insert into services.wish_transition (tenant_id, wish_id, from_state, to_state, action, actor, at) values (?, ?, null, 'COLLECTED', 'collect', ?, ?)`,

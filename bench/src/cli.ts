@@ -5,9 +5,11 @@ import { profileDatabase } from '@trellis/infra/seed/database.ts';
 import { profileByName } from '@trellis/infra/seed/profiles.ts';
 import { prepareDatabase } from '@trellis/infra/database.ts';
 import { runBench } from './run.ts';
+import { importScenario } from './importRate.ts';
 
 /**
  * `npm run bench -- --profile <p> --scenario <name|all> [--duration s] [--connections n] [--database-url URL]`
+ * `npm run bench -- --profile <p> --scenario import [--rows N]`: the bulk import rate, on its own
  * Starts the platform itself (one process per service) on the profile's seeded database; stop
  * `npm start` first when both would use the same database.
  */
@@ -18,11 +20,14 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     'database-url': { type: 'string' },
+    rows: { type: 'string', default: '100000' },
   },
 });
 const profile = profileByName(values.profile).name;
 const say = (m: string) => console.log(`[bench] ${m}`);
 const env = readEnv();
+// The import writes (and then removes) members rather than reading: it runs alone (importRate.ts).
+if (values.scenario.includes('import')) process.exit(await importScenario({ profile, rows: Number(values.rows), databaseUrl: values['database-url'] ?? env.DATABASE_URL, appPassword: env.DB_APP_PASSWORD, log: say }));
 // A profile's own embedded server preloads pg_stat_statements (statements per operation).
 const db = await profileDatabase(profile, values['database-url'] ?? env.DATABASE_URL, say);
 try {

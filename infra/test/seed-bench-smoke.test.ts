@@ -80,15 +80,20 @@ describe('bulk generator', () => {
                 union all select org_path, 'category', c from m, unnest(categories) c where stage in ('PROBATIONARY', 'FULL')
                 union all select org_path, 'flag', f from m, unnest(flags) f where stage in ('PROBATIONARY', 'FULL')
                 union all select org_path, 'education', education from m where stage in ('PROBATIONARY', 'FULL')
-                union all select org_path, 'birthMonth', to_char(birth_date, 'YYYY-MM') from m where stage in ('PROBATIONARY', 'FULL')
-                union all select org_path, 'birthDay', to_char(birth_date, 'YYYY-MM-DD') from m where stage in ('PROBATIONARY', 'FULL')
+                -- birth dates count at the ancestors of the member's unit (its own members are read by unit)
+                union all select subpath(org_path, 0, nlevel(org_path) - 1), 'birthMonth', to_char(birth_date, 'YYYY-MM') from m where stage in ('PROBATIONARY', 'FULL') and nlevel(org_path) > 1
+                union all select subpath(org_path, 0, nlevel(org_path) - 1), 'birthDay', to_char(birth_date, 'YYYY-MM-DD') from m where stage in ('PROBATIONARY', 'FULL') and nlevel(org_path) > 1
                 union all select u.path, 'reportedIn', '' from m join members.unit_path u on u.tenant_id = m.tenant_id and u.unit_id = m.reported_in_community
                            where m.stage in ('PROBATIONARY', 'FULL') and 'IN_SERVICE' = any(m.categories)
                 union all select org_path, 'duesFrom', to_char(from_month, 'YYYY-MM') from members.dues_account where tenant_id = $1 and monthly_amount > 0
                 union all select m.org_path, 'duesPaid', to_char(p.month, 'YYYY-MM') from members.dues_payment p join m on m.id = p.member_id where p.tenant_id = $1),
               direct as (select u.unit_id as ancestor_id, f.dim, f.key, count(*)::int as count
                            from facts f join members.unit_path u on u.tenant_id = $1 and f.path <@ u.path group by 1, 2, 3)
-         select count(*)::int as n from direct d full join (select * from members.member_rollup where tenant_id = $1 and count <> 0) r
+         select count(*)::int as n from direct d full join (
+             select ancestor_id, dim, key, count from members.member_rollup where tenant_id = $1 and count <> 0
+             -- a birth month's days, as the birth days they count
+             union all select r.ancestor_id, 'birthDay', r.key || '-' || lpad(x.day::text, 2, '0'), x.n
+                         from members.member_rollup r, unnest(r.days) with ordinality as x(n, day) where r.tenant_id = $1 and r.dim = 'birthMonth' and x.n <> 0) r
            on r.ancestor_id = d.ancestor_id and r.dim = d.dim and r.key = d.key where d.count is distinct from r.count`, [t.id]);
       expect(diff.rows[0]!.n).toBe(0);
       const reported = await db.query<{ n: number }>(

@@ -34,7 +34,15 @@ export interface SubgraphDefinition<L> {
   timers?: { name: string; intervalMs: number; run(orm: MikroORM, now: () => Date, log: Logger): Promise<unknown> }[];
   /** Extra HTTP routes (internal endpoints such as event feeds), checked before /graphql. */
   routes?: (ctx: { orm: MikroORM; log: Logger }) => Record<string, http.RequestListener>;
+  /**
+   * Largest request body this subgraph reads, in bytes (default DEFAULT_MAX_BODY_BYTES). Only a
+   * subgraph that takes files in a request (the members import) raises it.
+   */
+  maxBodyBytes?: number;
 }
+
+/** What a GraphQL request to a subgraph may weigh unless its definition says otherwise. */
+export const DEFAULT_MAX_BODY_BYTES = 2_000_000;
 
 export interface SubgraphRuntimeOptions {
   databaseUrl: string;
@@ -61,7 +69,7 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
-const readBody = (req: http.IncomingMessage, limit = 2_000_000): Promise<string> =>
+const readBody = (req: http.IncomingMessage, limit: number): Promise<string> =>
   new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -174,7 +182,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
       const requestId = call.requestId !== 'unknown' ? call.requestId : (req.headers['x-request-id'] as string) ?? randomUUID();
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      const raw = req.method === 'POST' ? await readBody(req) : '';
+      const raw = req.method === 'POST' ? await readBody(req, def.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : '';
       let body: unknown;
       try { body = raw ? JSON.parse(raw) : undefined; } catch { return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_USER_INPUT' } }] }); }
       const stats: RequestStats = { sql: 0 };

@@ -18,6 +18,9 @@ export const membersSubgraph: SubgraphDefinition<Loaders> = {
   // The unit-path copy follows the organisation topic of the event stream.
   // Well-rated services earn volunteers bonus points (services topic).
   subscriptions: [unitPathSubscription as unknown as Subscription, servicePointsSubscription as unknown as Subscription],
+  // importMembers carries its file in the request (up to MAX_IMPORT_BYTES, JSON-escaped): room
+  // for whatever the gateway admits (25,000,000 bytes) instead of the 2 MB other calls get.
+  maxBodyBytes: 26_000_000,
 };
 
 export { applyUnitChanged, unitPathSubscription, ORGANISATION_TOPIC, UNIT_CHANGED, type UnitChangedEvent, type EventTarget } from './unitPath.ts';

@@ -118,6 +118,11 @@ describe('bulk import of members from a department ledger', () => {
 });
 
 describe('paths of bulk-inserted members', () => {
+  it('a unit that still has members cannot leave the copy of the tree', async () => {
+    const { rows } = await t.db.query<{ unit: string }>('select org_unit_id::text as unit from members.member where tenant_id = $1 limit 1', [t.tenants.huangshi!.id]);
+    await expect(t.db.query('delete from members.unit_path where unit_id = $1', [rows[0]!.unit])).rejects.toThrow(/still has members/);
+  });
+
   it('a statement that brings wrong paths is refused as a whole; one without paths gets them from the units', async () => {
     const street = t.unit('huangshi', '中共黄石市委/黄石港区/黄石港街道');
     const district = t.unit('huangshi', '中共黄石市委/黄石港区');

@@ -117,6 +117,19 @@ describe('statistics from the maintained rollup', () => {
     await expectExact();
   });
 
+  it('stay exact when a birth date moves within its month across today’s birthday (the month’s count stays the same)', async () => {
+    // Born 20 June 1995: 30 on 15 June 2026; born 10 June 1995: already 31. Only the month's days change.
+    const { rows } = await t.db.query<{ id: string }>("select id::text from members.member where name like '新党员%' and birth_date = '1995-06-20'");
+    expect(rows).toHaveLength(1);
+    const before = await viaApi(STREET_A);
+    await t.db.query("update members.member set birth_date = '1995-06-10' where id = $1", [rows[0]!.id]);
+    const after = await viaApi(STREET_A);
+    const band = (s: Stats, b: string) => s.byAgeBand.find((x) => x.ageBand === b)?.count ?? 0;
+    expect(band(after, 'UP_TO_30')).toBe(band(before, 'UP_TO_30') - 1);
+    expect(band(after, 'FROM_31_TO_40')).toBe(band(before, 'FROM_31_TO_40') + 1);
+    await expectExact();
+  });
+
   it('a district administrator asking the members service about the city gets its district’s part, as with visible members', async () => {
     const { createInternalSigner } = await import('@trellis/platform');
     const { testInternalKeys } = await import('@trellis/platform/testkit/index.ts');

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { sqlArray, isUuid } from '@trellis/platform';
-import { AGE_BANDS, ageBandOf, ageOn, type AgeBand } from './age.ts';
+import { AGE_BANDS, type AgeBand } from './age.ts';
 import { collectionRate } from './dues.ts';
 import type { Education, MemberCategory, MemberFlag, RecruitmentStage } from '../generated/resolvers.ts';
 
@@ -21,31 +21,19 @@ export interface SubtreeStatistics {
 /**
  * Birth months in which the age band is not the same for every day of the month on `today`:
  * the month of today's month in the birth year of the people turning a band's lower bound.
- * Those months are counted exactly by birth day (member_rollup 'birthDay'); every other month's
- * band follows from the month alone.
+ * Their members are split by birth day (the month's `days` counts in member_rollup); every other
+ * month's band follows from the month alone. (A unit's own members are read with their dates.)
  */
 export function ambiguousBirthMonths(today: string): string[] {
   const year = Number(today.slice(0, 4));
   return AGE_BANDS.slice(1).map((b) => `${String(year - b.min).padStart(4, '0')}-${today.slice(5, 7)}`);
 }
 
-/** Dimensions of member_rollup read whole per unit; birth months are read as age bands, birth days only for the ambiguous months. */
+/** Dimensions of member_rollup read whole per unit; birth months are read as age bands. */
 const DIMS = ['stage', 'category', 'flag', 'education', 'reportedIn', 'duesFrom', 'duesPaid'];
 
-/** SQL: the age band on today of people born in the month `key` ('YYYY-MM'), for a month that is not ambiguous. */
-const MONTH_BAND_SQL = (year: string, month: string) =>
-  `case ${AGE_BANDS.map((b) => `when ${year} - substr(mr.key, 1, 4)::int - (substr(mr.key, 6, 2)::int > ${month})::int <= ${b.max} then '${b.band}'`).join(' ')} end`;
-
-/** Every day (`YYYY-MM-DD`) of the given months (`YYYY-MM`). */
-function daysOf(months: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const m of months) {
-    const [y, mo] = [Number(m.slice(0, 4)), Number(m.slice(5, 7))];
-    const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-    for (let d = 1; d <= last; d++) out.push(`${m}-${String(d).padStart(2, '0')}`);
-  }
-  return out;
-}
+/** SQL: the age band of the age `a.age`. */
+const BAND_SQL = `case ${AGE_BANDS.map((b) => `when a.age <= ${b.max} then '${b.band}'`).join(' ')} end`;
 
 /**
  * Statistics for many units in one statement, from the maintained summary only (member_rollup,
@@ -56,6 +44,7 @@ function daysOf(months: readonly string[]): string[] {
  */
 export async function loadStatistics(em: SqlEntityManager, unitIds: readonly string[], today: string): Promise<Map<string, SubtreeStatistics>> {
   const ambiguous = ambiguousBirthMonths(today);
+  const [year, month, day] = [Number(today.slice(0, 4)), Number(today.slice(5, 7)), Number(today.slice(8, 10))];
   const rows = await em.execute<RollupRow[]>(
     `with scope as (select s.unit_id, s.path from members.unit_path s where s.unit_id = nullif(platform.scope_label(), '')::uuid),
           roots as materialized (
@@ -69,18 +58,32 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
        from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff and mr.dim = any(?::text[])
       where mr.count <> 0
      union all
-     -- Some nine hundred birth months per unit, summed into six bands here rather than sent over.
-     select roots.root_id::text, 'ageBand', ${MONTH_BAND_SQL('?::int', '?::int')}, sum(mr.count)::int
+     -- Some nine hundred birth months per unit, summed into six bands here rather than sent over:
+     -- the age reached this year, less one when the birthday month is still ahead.
+     select roots.root_id::text, 'ageBand', ${BAND_SQL}, sum(mr.count)::int
        from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff and mr.dim = 'birthMonth'
+       cross join lateral (select ?::int - substr(mr.key, 1, 4)::int - (substr(mr.key, 6, 2)::int > ?::int)::int as age) a
       where mr.count <> 0 and not mr.key = any(?::text[])
       group by 1, 3
      union all
-     select roots.root_id::text, mr.dim, mr.key, mr.count
+     -- The months straddling a boundary today: members born up to today's day of the month have
+     -- had this year's birthday, the rest of the month are a year younger.
+     select roots.root_id::text, 'ageBand', ${BAND_SQL}, sum(a.n)::int
        from roots join members.member_rollup mr on mr.tenant_id = platform.current_tenant() and mr.ancestor_id = roots.eff
-                                               and mr.dim = 'birthDay' and mr.key = any(?::text[])
-      where mr.count <> 0`,
-    [sqlArray(unitIds.filter(isUuid)), sqlArray(DIMS), ...AGE_BANDS.flatMap(() => [Number(today.slice(0, 4)), Number(today.slice(5, 7))]),
-      sqlArray(ambiguous), sqlArray(daysOf(ambiguous))],
+                                               and mr.dim = 'birthMonth' and mr.key = any(?::text[])
+       cross join lateral (select coalesce(sum(n), 0)::int as passed from unnest(mr.days[1:?::int]) n) p
+       cross join lateral (values (?::int - substr(mr.key, 1, 4)::int, p.passed), (?::int - substr(mr.key, 1, 4)::int - 1, mr.count - p.passed)) as a(age, n)
+      where mr.count <> 0
+      group by 1, 3
+     union all
+     -- Birth months count the members below a unit; the unit's own (a grid's, a branch's: a few
+     -- dozen) are read by unit.
+     select roots.root_id::text, 'ageBand', ${BAND_SQL}, count(*)::int
+       from roots join members.member m on m.tenant_id = platform.current_tenant() and m.org_unit_id = roots.eff
+       cross join lateral (select ?::int - extract(year from m.birth_date)::int - (to_char(m.birth_date, 'MM-DD') > ?)::int as age) a
+      where m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE'
+      group by 1, 3`,
+    [sqlArray(unitIds.filter(isUuid)), sqlArray(DIMS), year, month, sqlArray(ambiguous), sqlArray(ambiguous), day, year, year, year, today.slice(5)],
   );
   const out = new Map<string, SubtreeStatistics>();
   for (const id of unitIds) {
@@ -99,7 +102,6 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
       case 'flag': add(s.flags, r.key as MemberFlag, r.count); break;
       case 'education': add(s.education, r.key as Education, r.count); break;
       case 'ageBand': add(s.ageBands, r.key as AgeBand, r.count); break;
-      case 'birthDay': add(s.ageBands, ageBandOf(ageOn(r.key, today)), r.count); break;
       case 'reportedIn': s.inServiceReportedIn = r.count; break;
       case 'duesFrom': add(d.from, r.key, r.count); break;
       case 'duesPaid': add(d.paid, r.key, r.count); break;

@@ -5,7 +5,7 @@
 // members are removed again afterwards (through the same triggers), so a run can be repeated on
 // the same seeded profile and measures the same thing.
 import { execSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,6 +189,7 @@ export async function importScenario(o: { profile: ProfileName; rows: number; da
     const sub = `bench-import-${Date.now()}`;
     const token = await signUserToken(userTokens, { sub, tenantId: tenant.id, tenantSlug: slug, role: 'CITY_ADMIN', scopes: [] });
     log(`importing through the gateway as ${slug}'s city administrator`);
+    const load = loadavg();
     const started = performance.now();
     const res = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
     const answer = await res.json() as { data?: { importMembers: { rows: number; imported: number; rejected: number; committed: boolean; problems: { row: number; field: string; message: string }[] } }; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -218,7 +219,11 @@ export async function importScenario(o: { profile: ProfileName; rows: number; da
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify({
       date, commit: gitCommit(), scenario: 'import', profile: profile.name,
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, postgres: (await admin.query<{ v: string }>('show server_version')).rows[0]!.v },
+      // The load average when the import started: on a shared machine the figure depends on what else runs.
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1), loadAverage: load.map((x) => round(x)), node: process.version,
+        postgres: (await admin.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v,
+      },
       import: result,
     }, null, 2)}\n`);
     console.log('');

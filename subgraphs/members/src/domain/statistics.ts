@@ -80,7 +80,7 @@ export async function loadStatistics(em: SqlEntityManager, unitIds: readonly str
      -- dozen) are read by unit.
      select roots.root_id::text, 'ageBand', ${BAND_SQL}, count(*)::int
        from roots join members.member m on m.tenant_id = platform.current_tenant() and m.org_unit_id = roots.eff
-       cross join lateral (select ?::int - extract(year from m.birth_date)::int - (to_char(m.birth_date, 'MM-DD') > ?)::int as age) a
+       cross join lateral (select ?::int - extract(year from m.birth_date)::int - (to_char(m.birth_date, 'MM-DD') collate "C" > ?)::int as age) a
       where m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE'
       group by 1, 3`,
     [sqlArray(unitIds.filter(isUuid)), sqlArray(DIMS), year, month, sqlArray(ambiguous), sqlArray(ambiguous), day, year, year, year, today.slice(5)],

@@ -265,7 +265,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     const results: BenchResults = {
       date: new Date().toISOString(),
       commit: gitCommit(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, postgres: (await admin.query<{ v: string }>('show server_version')).rows[0]!.v },
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, postgres: (await admin.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v },
       profile: o.profile,
       settings: {
         inboundDeduplication: false,

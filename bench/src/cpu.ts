@@ -5,13 +5,16 @@ import { readFile, readdir } from 'node:fs/promises';
 
 const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
 
-/** utime + stime of one process in clock ticks, or 0 when it has gone. */
-async function ticksOf(pid: number): Promise<number> {
+/**
+ * utime + stime of one process in clock ticks (with `children`, also cutime + cstime: the time
+ * of its children that have exited), or 0 when it has gone.
+ */
+async function ticksOf(pid: number, children = false): Promise<number> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
   } catch {
     return 0;
   }
@@ -38,15 +41,14 @@ export interface CpuSnapshot { ticks: Map<string, number> }
 /**
  * Samples the CPU ticks of the named processes and of the PostgreSQL cluster whose postmaster
  * is given (null when the server is not on this machine: its share is then not reported).
- * Backends that exit between two samples take their ticks with them; the platform's pools keep
- * theirs open, so the figure is close.
  */
 export async function cpuSnapshot(processes: { name: string; pid: number }[], postmaster: number | null): Promise<CpuSnapshot> {
   const ticks = new Map<string, number>();
   for (const p of processes) ticks.set(p.name, await ticksOf(p.pid));
   if (postmaster) {
+    // Live backends, plus what the ones that exited in between spent (the postmaster's children time).
     const pids = await clusterPids(postmaster);
-    ticks.set('postgres', (await Promise.all(pids.map(ticksOf))).reduce((a, b) => a + b, 0));
+    ticks.set('postgres', (await Promise.all(pids.map((p) => ticksOf(p, p === postmaster)))).reduce((a, b) => a + b, 0));
   }
   return { ticks };
 }

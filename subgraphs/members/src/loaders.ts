@@ -76,9 +76,13 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
       filterParams.push(name, id);
     }
     const roots = await em.execute<{ root_id: string; path: string; units: string[] | null }[]>(
+      // A subtree's units are the index range [path_key, path_key || '/') (migration 007).
       `select x.root_id, x.path::text,
-              case when x.n <= ? then (select array_agg(d.unit_id::text) from members.unit_path d where d.path <@ x.path) end as units
-         from (select up.unit_id::text as root_id, up.path, (select count(*) from members.unit_path d where d.path <@ up.path) as n
+              case when x.n <= ? then (select array_agg(d.unit_id::text) from members.unit_path d
+                                        where d.tenant_id = platform.current_tenant() and d.path_key >= x.path_key and d.path_key < x.path_key || '/') end as units
+         from (select up.unit_id::text as root_id, up.path, up.path_key,
+                      (select count(*) from members.unit_path d
+                        where d.tenant_id = platform.current_tenant() and d.path_key >= up.path_key and d.path_key < up.path_key || '/') as n
                  from members.unit_path up where up.unit_id = any(?::uuid[])) x`,
       [smallSubtreeUnits, sqlArray(unitIds.filter(isUuid))],
     );

@@ -151,11 +151,11 @@ const WISH_LIST: SubtreeList = {
 };
 
 /**
- * At most this many unit ids are named in one statement. Planning costs about 5 µs per id, about
- * what reading two rows does, so each id counts as two rows when the ways are compared.
+ * A subtree of more units than this is always walked. Reading by units costs an index descent
+ * per unit, counted as two rows when the ways are compared.
  */
-const MAX_UNIT_IDS = 1000;
-const UNIT_ID_COST = 2;
+const MAX_UNITS = 1000;
+const UNIT_COST = 2;
 
 export interface LoaderOptions {
   /**
@@ -164,25 +164,31 @@ export interface LoaderOptions {
    */
   smallSubtreeRows?: number;
 }
+/** How a row's subtree was read (each row says, for tests and for EXPLAIN-free diagnosis). */
+export type ReadBy = 'units' | 'walk';
 
 /**
- * The newest `limit` rows of each owner unit's subtree (after the filter), in two statements
- * whatever the number of owners. Under row-level security an ltree `<@` is not leakproof, so it
- * is never an index condition: reading a subtree by path scanned every row of the tenant. So:
+ * The newest `limit` rows of each owner unit's subtree (after the filter), for any number of
+ * owners in one statement. Under row-level security an ltree `<@` is not leakproof, so it is
+ * never an index condition: reading a subtree by path scanned every row of the tenant. Instead:
  *
- * 1. The subtree of each owner is resolved first, with its row counts from the subtree
- *    summaries (primary-key reads). An administrator asking for a unit above their scope unit
- *    can see only the scope unit's subtree (the policies' rule), so that subtree is the one read.
- * 2. One UNION ALL branch per owner, so each is planned for its own subtree:
- *    - a small subtree by its units' ids (found by a range of the path_key index): each unit's
- *      newest rows by uuid equality (leakproof) from the (tenant_id, unit_id, at DESC, id)
- *      index, at most a page per unit, the array planned with its real size;
- *    - a large one newest first along the (tenant_id[, state], at DESC, id DESC) indexes with
- *      the path test as a filter: it rejects few rows before the page is full.
- *    Reading by units costs at most the subtree's rows (all states: the state is checked on
- *    the row) plus planning the ids; the walk about limit × the tenant's matching rows / the
- *    subtree's, at most the tenant's matching rows. The cheaper is chosen unless
+ * 1. Each owner's subtree is resolved first, with its row counts from the subtree summaries
+ *    (primary-key reads). An administrator asking for a unit above their scope unit can see only
+ *    the scope unit's subtree (the policies' rule), so that subtree is the one read.
+ * 2. Then each subtree is read one of two ways, both on leakproof index conditions:
+ *    - a small subtree by its units (a range of the path_key index): each unit's newest rows
+ *      by uuid equality from the (tenant_id, unit_id, at DESC, id) index, at most a page per
+ *      unit; only the page's rows are then read whole, by id;
+ *    - a large one newest first along the (tenant_id[, state], at DESC, id DESC) indexes, the
+ *      path test a filter that rejects few rows before the page is full.
+ *    Reading by units costs at most the subtree's rows (of all states: the state is checked on
+ *    the row) and a descent per unit; the walk about limit × the tenant's matching rows / the
+ *    subtree's, at most the tenant's matching rows. The cheaper is chosen, unless
  *    `smallSubtreeRows` fixes the split. The policies still decide every row.
+ *
+ * One statement is planned once whatever the number of owners: neither way's plan depends on
+ * the subtree's size, so nothing is gained by planning a statement per owner (which cost about
+ * 2 ms of planning each, 20 ms for the streets of a district).
  */
 async function subtreeRows<R>(
   em: SqlEntityManager, list: SubtreeList, owners: readonly string[],
@@ -191,32 +197,6 @@ async function subtreeRows<R>(
   const a = list.alias;
   const all = list.states.map((s) => list.metric + s);
   const matching = args.state ? [list.metric + args.state] : all;
-  const roots = await em.execute<{ owner: string; path: string; rows: number; walk: number; units: string[] | null }[]>(
-    `with asked as materialized (
-       select r.owner, coalesce(s.unit_id, u.unit_id) as root_id, coalesce(s.path, u.path) as path, coalesce(s.path_key, u.path_key) as path_key,
-              subltree(u.path, 0, 1)::text::uuid as tenant_root
-         from unnest(?::uuid[]) as r(owner)
-         join services.unit_path u on u.tenant_id = platform.current_tenant() and u.unit_id = r.owner
-         left join services.unit_path s on s.tenant_id = platform.current_tenant() and s.unit_id = platform.scope_label()::uuid
-              and not services.viewer_is_member() and not platform.in_scope(u.path) and s.path <@ u.path),
-     counted as (
-       select a.*, n.total as rows, t.matching * least(1, ?::float8 / greatest(n.matching, 1)) as walk
-         from asked a
-        cross join lateral (select coalesce(sum(v.value), 0)::float8 as total, coalesce(sum(v.value) filter (where v.metric = any(?::text[])), 0)::float8 as matching
-                              from services.subtree_stat v
-                             where v.tenant_id = platform.current_tenant() and v.ancestor_id = a.root_id and v.metric = any(?::text[])) n
-        cross join lateral (select coalesce(sum(v.value), 0)::float8 as matching from services.subtree_stat v
-                             where v.tenant_id = platform.current_tenant() and v.ancestor_id = a.tenant_root and v.metric = any(?::text[])) t)
-     select c.owner::text as owner, c.path::text as path, c.rows, c.walk,
-            case when c.rows <= coalesce(?::float8, c.walk) then
-              array(select d.unit_id::text from services.unit_path d
-                     where d.tenant_id = platform.current_tenant() and d.path_key >= c.path_key and d.path_key < c.path_key || '/' and d.path <@ c.path
-                     limit ?)
-            end as units
-       from counted c`,
-    [sqlArray(owners.filter(isUuid)), args.limit, sqlArray(matching), sqlArray(all), sqlArray(matching), smallSubtreeRows ?? null, MAX_UNIT_IDS + 1],
-  );
-  if (!roots.length) return [];
   const where: string[] = [];
   const filterParams: unknown[] = [];
   if (args.state) { where.push(`${a}.state = ?`); filterParams.push(args.state); }
@@ -225,32 +205,61 @@ async function subtreeRows<R>(
     where.push(`(${a}.${list.at}, ${a}.id) < (?::timestamptz, ?::uuid)`);
     filterParams.push(at, id);
   }
-  const params: unknown[] = [];
   const filter = where.map((w) => ` and ${w}`).join('');
   const newest = `order by ${a}.${list.at} desc, ${a}.id desc limit ?`;
-  const select = `${list.columns}, ${a}.${list.at} as sort_at, ${a}.id as sort_id from ${list.view} ${a} where ${a}.tenant_id = platform.current_tenant()`;
-  const branches = roots.map((r) => {
-    if (r.units !== null && r.units.length <= MAX_UNIT_IDS && (smallSubtreeRows !== undefined || r.rows + UNIT_ID_COST * r.units.length <= r.walk)) {
-      // Each unit's newest rows from the (tenant_id, unit_id, at DESC, id) index, at most a page
-      // per unit, then the newest of those. Given the ids as `unit_id = any(…)`, the planner
-      // often walked the tenant's newest rows instead, testing each against the ids: it reckons
-      // a walk row as cheap as a unit row, but every row walked is also checked by the policy.
-      params.push(r.owner, sqlArray(r.units), ...filterParams, args.limit, args.limit);
-      return `(select ?::text as owner_id, p.* from unnest(?::uuid[]) as u(unit_id)
-                 cross join lateral (select ${select} and ${a}.unit_id = u.unit_id${filter} ${newest}) p
-                order by p.sort_at desc, p.sort_id desc limit ?)`;
-    }
-    // The walk's path test is written as the function behind `<@`: under row-level security the
-    // planner may not read column statistics through a function that is not leakproof, so it
-    // takes the operator for a fixed 0.5 % of the rows and, on a small table or past a cursor
-    // deep in the list, reads and sorts the whole range instead of walking. A plain function
-    // call is estimated at a third of the rows, nearer to a subtree large enough to be walked.
-    params.push(r.owner, r.path, ...filterParams, args.limit);
-    return `(select ?::text as owner_id, ${select} and ltree_risparent(${a}.org_path, ?::ltree)${filter} ${newest})`;
-  });
-  // Branches may come back interleaved (a parallel append): put each owner's rows in order again.
+  const select = (way: string) => `${list.columns}, ${a}.${list.at} as sort_at, ${a}.id as sort_id, '${way}'::text as read_by
+    from ${list.view} ${a} where ${a}.tenant_id = platform.current_tenant()`;
+  const forced = smallSubtreeRows ?? null;
+  // By units, each unit is read on its own (LATERAL): given all the ids as `unit_id = any(…)`,
+  // the planner often walked the tenant's newest rows instead, testing each against the ids (it
+  // reckons a walked row as cheap as a unit's row, but every row read is also checked by the
+  // policy). Only ids and times are read per unit; the page's rows are then read whole.
+  // The walk's path test is written as the function behind `<@`: under row-level security the
+  // planner may not read column statistics through a function that is not leakproof, so it
+  // takes the operator for a fixed 0.5 % of the rows and, on a small table or past a cursor
+  // deep in the list, reads and sorts the whole range instead of walking. A plain function call
+  // is estimated at a third of the rows, nearer to a subtree large enough to be walked.
   return em.execute<(R & { owner_id: string })[]>(
-    `select * from (${branches.join(' union all ')}) x order by x.owner_id, x.sort_at desc, x.sort_id desc`, params);
+    `with asked as materialized (
+       select r.owner, coalesce(s.unit_id, u.unit_id) as root_id, coalesce(s.path, u.path) as path, coalesce(s.path_key, u.path_key) as path_key,
+              subltree(u.path, 0, 1)::text::uuid as tenant_root
+         from unnest(?::uuid[]) as r(owner)
+         join services.unit_path u on u.tenant_id = platform.current_tenant() and u.unit_id = r.owner
+         left join services.unit_path s on s.tenant_id = platform.current_tenant() and s.unit_id = platform.scope_label()::uuid
+              and not services.viewer_is_member() and not platform.in_scope(u.path) and s.path <@ u.path),
+     counted as materialized (
+       select a.*, n.total as rows, t.matching * least(1, ?::float8 / greatest(n.matching, 1)) as walk
+         from asked a
+        cross join lateral (select coalesce(sum(v.value), 0)::float8 as total, coalesce(sum(v.value) filter (where v.metric = any(?::text[])), 0)::float8 as matching
+                              from services.subtree_stat v
+                             where v.tenant_id = platform.current_tenant() and v.ancestor_id = a.root_id and v.metric = any(?::text[])) n
+        cross join lateral (select coalesce(sum(v.value), 0)::float8 as matching from services.subtree_stat v
+                             where v.tenant_id = platform.current_tenant() and v.ancestor_id = a.tenant_root and v.metric = any(?::text[])) t),
+     listed as materialized (
+       select c.*, case when c.rows <= coalesce(?::float8, c.walk) then
+                     array(select d.unit_id from services.unit_path d
+                            where d.tenant_id = platform.current_tenant() and d.path_key >= c.path_key and d.path_key < c.path_key || '/' and d.path <@ c.path
+                            limit ?)
+                   end as units
+         from counted c),
+     chosen as materialized (
+       select l.owner, l.path,
+              case when cardinality(l.units) <= ? and (?::float8 is not null or l.rows + ? * cardinality(l.units) <= l.walk) then l.units end as units
+         from listed l)
+     select r.owner::text as owner_id, p.*
+       from chosen r
+      cross join lateral (
+        (select v.* from (select q.id from unnest(r.units) as u(unit_id)
+                            cross join lateral (select ${a}.${list.at} as at, ${a}.id from ${list.view} ${a}
+                                                 where ${a}.tenant_id = platform.current_tenant() and ${a}.unit_id = u.unit_id${filter} ${newest}) q
+                           order by q.at desc, q.id desc limit ?) top
+           cross join lateral (select ${select('units')} and ${a}.id = top.id) v)
+        union all
+        (select ${select('walk')} and r.units is null and ltree_risparent(${a}.org_path, r.path)${filter} ${newest})) p
+      order by r.owner, p.sort_at desc, p.sort_id desc`,
+    [sqlArray(owners.filter(isUuid)), args.limit, sqlArray(matching), sqlArray(all), sqlArray(matching), forced, MAX_UNITS + 1,
+      MAX_UNITS, forced, UNIT_COST, ...filterParams, args.limit, args.limit, ...filterParams, args.limit],
+  );
 }
 
 /** Per-request loaders: every relation and reference costs one statement per batch. */

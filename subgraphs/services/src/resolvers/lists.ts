@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badInput, isUuid, notFound, requireScope, sqlArray } from '@trellis/platform';
 import { afterWrite, type Context } from '../context.ts';
 import { catalogueColumns } from '../domain/catalogue.ts';
-import { CATEGORY_COLUMNS, PROJECT_COLUMNS, RESOURCE_COLUMNS, WISH_COLUMNS, type CategoryRow, type ProjectRow, type ResourceRow, type WishRow, wishDates } from '../loaders.ts';
+import { CATEGORY_COLUMNS, PROJECT_COLUMNS, RESOURCE_COLUMNS, type CategoryRow, type ProjectRow, type ResourceRow, type WishState } from '../loaders.ts';
 import { requireCategory, requireUnit, text } from './orders.ts';
 
 interface CategoryInput { parentId?: string | null; code: string; name: string; responseHours?: number | null; completionHours?: number | null }
@@ -43,14 +43,11 @@ export const listQueries = {
     return ctx.em.execute<ProjectRow[]>(
       `select ${PROJECT_COLUMNS} from services.project p join services.unit_path u on u.unit_id = ? where p.lead_path <@ u.path order by p.deadline, p.id`, [unitId]);
   },
-  async microWishes(_: unknown, { unitId, state, first }: { unitId: string; state?: string | null; first: number }, ctx: Context) {
+  async microWishes(_: unknown, { unitId, state, first }: { unitId: string; state?: WishState | null; first: number }, ctx: Context) {
     requireScope(ctx.principal, 'services:read');
     if (!Number.isInteger(first) || first < 1 || first > 200) throw badInput('`first` must be between 1 and 200.', 'first');
     await requireUnit(ctx, unitId, 'read');
-    return (await ctx.em.execute<WishRow[]>(
-      `select ${WISH_COLUMNS} from services.micro_wish_view w join services.unit_path u on u.unit_id = ?
-        where w.org_path <@ u.path ${state ? 'and w.state = ?' : ''} order by w.collected_at desc, w.id desc limit ?`,
-      state ? [unitId, state, first] : [unitId, first])).map(wishDates);
+    return ctx.loaders.unitWishes.load({ owner: unitId, args: { first, state: state ?? null } });
   },
 };
 

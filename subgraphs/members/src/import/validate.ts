@@ -146,7 +146,25 @@ export function unitResolver(units: UnitName[]): (text: string) => { id: string 
     return f;
   };
   const byName = new Map<string, UnitName[]>();
-  for (const u of units) byName.set(u.name, [...(byName.get(u.name) ?? []), u]);
+  for (const u of units) {
+    const list = byName.get(u.name);
+    if (list) list.push(u);
+    else byName.set(u.name, [u]);
+  }
+  // Every unit under each of its names as written with its ancestors in front (the branch alone,
+  // community + branch, street + community + branch …): a ledger's unit column names one of
+  // these, and a city holds tens of thousands of units with the same short names (第一网格党支部),
+  // so testing each candidate's full name per distinct text took minutes for a city's ledger.
+  const bySuffix = new Map<string, UnitName[]>();
+  for (const u of units) {
+    let suffix = '';
+    for (let a: UnitName | undefined = u; a; a = a.parent_id ? byId.get(a.parent_id) : undefined) {
+      suffix = a.name + suffix;
+      const list = bySuffix.get(suffix);
+      if (list) list.push(u);
+      else bySuffix.set(suffix, [u]);
+    }
+  }
   const cache = new Map<string, { id: string } | { error: string }>();
   return (text) => {
     const hit = cache.get(text);
@@ -156,7 +174,11 @@ export function unitResolver(units: UnitName[]): (text: string) => { id: string 
     else {
       const wanted = text.replace(/[/\\>＞\s]/g, '');
       const last = text.split(/[/\\>＞]/).pop()!.trim();
-      const candidates = (byName.get(last) ?? units.filter((u) => wanted.endsWith(u.name))).filter((u) => u.in_scope && fullName(u).endsWith(wanted));
+      const aligned = bySuffix.get(wanted);
+      // A text that does not start at a unit's name boundary keeps the general suffix test.
+      const candidates = aligned
+        ? aligned.filter((u) => u.in_scope)
+        : (byName.get(last) ?? units.filter((u) => wanted.endsWith(u.name))).filter((u) => u.in_scope && fullName(u).endsWith(wanted));
       if (candidates.length === 1) out = { id: candidates[0]!.unit_id };
       else if (candidates.length > 1) out = { error: `"${text}" names ${candidates.length} organisations; add the street or community in front, e.g. ${candidates.slice(0, 2).map((c) => (c.parent_id ? byId.get(c.parent_id)?.name ?? '' : '') + c.name).join(' or ')}.` };
       else out = { error: `No organisation you may manage is called "${text}"; write the street and community names followed by the branch, e.g. 黄石港街道青山湖社区党委/第二网格党支部.` };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { createOrm, sessionVariables, type Principal } from '@trellis/platform';
+import { planAsRole } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
 import { entities } from '../src/entities.ts';
 import { createLoaders, encodeCursor, type PageArgs } from '../src/loaders.ts';
@@ -78,20 +78,13 @@ describe('member pages over subtrees of any size', () => {
   it("a subtree's units are an index range for the service role under the row policies", async () => {
     // Scans switched off: the question is whether an index can serve the range at all (an ltree
     // `<@` cannot, being leaky under row-level security), not what the planner prefers here.
-    const c = new pg.Client({ connectionString: t.db.appUrl('members') });
-    await c.connect();
-    try {
-      const vars = sessionVariables({ sub: 'probe', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] } as unknown as Principal);
-      for (const [k, v] of Object.entries(vars)) await c.query('select set_config($1, $2, false)', [k, v]);
-      await c.query('set enable_seqscan = off; set enable_bitmapscan = off');
-      const { rows } = await c.query<{ 'QUERY PLAN': string }>(
-        `explain select (select count(*) from members.unit_path d
-                          where d.tenant_id = platform.current_tenant() and d.path_key >= up.path_key and d.path_key < up.path_key || '/')
-           from members.unit_path up where up.unit_id = $1`, [t.unit('huangshi', '中共黄石市委/黄石港区')]);
-      expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan using unit_path_key [^\n]*\n\s+Index Cond: [^\n]*path_key >= [^\n]*path_key < /);
-    } finally {
-      await c.end();
-    }
+    const plan = await planAsRole(
+      t.db.appUrl('members'), { sub: 'probe', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] } as unknown as Principal,
+      `select (select count(*) from members.unit_path d
+                        where d.tenant_id = platform.current_tenant() and d.path_key >= up.path_key and d.path_key < up.path_key || '/')
+         from members.unit_path up where up.unit_id = $1`,
+      [t.unit('huangshi', '中共黄石市委/黄石港区')], ['enable_seqscan', 'enable_bitmapscan']);
+    expect(plan).toMatch(/Index (Only )?Scan using unit_path_key [^\n]*\n\s+Index Cond: [^\n]*path_key >= [^\n]*path_key < /);
   });
 
   it('a unit that is not in the tree has an empty page', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { sessionVariables } from '@trellis/platform';
+import type { Principal } from '@trellis/platform';
+import { planAsRole } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
 import { escalateEverywhere } from '../src/index.ts';
 import { GRID, GROUP, STAT_FIELDS, categoryId, directStatistics, expectSameStatistics, memberIds, movableClock, ok, submit, type Statistics } from './helpers.ts';
@@ -27,25 +28,10 @@ type Escalated = { escalationLevel: number; overdue: boolean; transitions: { act
 const orderOf = async (id: string) => (await ok<{ serviceOrder: Escalated }>(t.url, admin,
   'query($id: ID!) { serviceOrder(id: $id) { escalationLevel overdue transitions { action actor } } }', { id })).serviceOrder;
 
-/**
- * The plan of a read as the services role, with the session a city administrator's request
- * gets. Scans and hash or merge joins are switched off: the question is whether an index can
- * serve the read at all under the row policies (a condition PostgreSQL counts as leaky, such as
- * an ltree operator or a COALESCE, cannot), not what the planner prefers on demo data.
- */
-async function planAsServiceRole(sql: string, params: unknown[]): Promise<string> {
-  const c = new pg.Client({ connectionString: t.db.appUrl('services') });
-  await c.connect();
-  try {
-    const vars = sessionVariables({ sub: 'probe', tenantId, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] });
-    for (const [k, v] of Object.entries(vars)) await c.query('select set_config($1, $2, false)', [k, v]);
-    await c.query('set enable_seqscan = off; set enable_hashjoin = off; set enable_mergejoin = off');
-    const { rows } = await c.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params);
-    return rows.map((r) => r['QUERY PLAN']).join('\n');
-  } finally {
-    await c.end();
-  }
-}
+/** The plan of a read as the services role with a city administrator's session, scans and hash or merge joins off. */
+const planAsServiceRole = (sql: string, params: unknown[]) => planAsRole(
+  t.db.appUrl('services'), { sub: 'probe', tenantId, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] } as Principal, sql, params,
+  ['enable_seqscan', 'enable_hashjoin', 'enable_mergejoin']);
 
 describe('the escalation sweep reads only the orders that are due, batch by batch', () => {
   it('escalates every due order, each batch in its own transaction, and leaves orders that are not due alone', async () => {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { createOrm, sessionVariables, sqlCounter, type Principal } from '@trellis/platform';
+import { planAsRole } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '@trellis/infra/testing.ts';
 import { entities } from '../src/entities.ts';
 import { createLoaders, encodeCursor, type Page, type PageArgs, type ReadBy, type WishArgs } from '../src/loaders.ts';
@@ -251,18 +252,9 @@ describe('every way is read by index for the service role under the row policies
    * switched off, and where the question is the walk, bitmap scans and sorts too: whether an
    * index can serve the read at all under the policies, not what the planner prefers on demo data.
    */
-  async function plan(sql: string, params: unknown[], off: string[]): Promise<string> {
-    const c = new pg.Client({ connectionString: t.db.appUrl('services') });
-    await c.connect();
-    try {
-      for (const [k, v] of Object.entries(sessionVariables(cityAdmin()))) await c.query('select set_config($1, $2, false)', [k, v]);
-      for (const o of ['enable_seqscan', 'enable_hashjoin', 'enable_mergejoin', ...off]) await c.query(`set ${o} = off`);
-      const { rows } = await c.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params);
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    } finally {
-      await c.end();
-    }
-  }
+  const plan = (sql: string, params: unknown[], off: string[]) =>
+    planAsRole(t.db.appUrl('services'), cityAdmin(), sql, params, ['enable_seqscan', 'enable_hashjoin', 'enable_mergejoin', ...off]);
+
 
   it('the units of a subtree are a range of the path index', async () => {
     const { rows: [u] } = await t.db.query<{ key: string }>('select path::text as key from services.unit_path where unit_id = $1', [t.unit('huangshi', STREET)]);

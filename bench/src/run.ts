@@ -238,7 +238,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     // The organisation-only part of the dashboard straight to the subgraph vs through the gateway.
     const org = platform.services.find((s) => s.name === 'organisation')!;
     const sign = await createInternalSigner(platform.keys.privateKeyPem, 300);
-    const credentials = await Promise.all(principals.map((p) => sign('organisation', principalOf(p), `bench-direct-${p.label}`)));
+    const credentials = await Promise.all(principals.map((p) => sign('organisation', principalOf(p))));
     const direct = await cannon({
       url: new URL(org.url).origin, connections: o.connections, duration: o.durationSeconds,
       requests: credentials.map((c) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${c}` }, body: JSON.stringify({ query: unitCountsQuery }) })),

@@ -7,14 +7,14 @@ export interface GatewayAuthContext { principal?: Principal; requestId?: string 
 
 /**
  * Verifies the caller's JWT before anything executes; a request without a valid token gets
- * UNAUTHENTICATED (HTTP 401). Then, for every subgraph call the plan makes, signs a fresh
- * credential for that one subgraph carrying the verified principal and the request id.
- * Headers set here are part of the gateway's subgraph-request deduplication key, so two
- * principals never share a deduplicated response.
+ * UNAUTHENTICATED (HTTP 401). Then, for every subgraph call the plan makes, attaches a
+ * credential for that one subgraph carrying the verified principal, and the request id.
+ * Headers set here are part of the gateway's subgraph-request deduplication key: the
+ * credential keeps two principals apart, the request id two requests.
  */
 export function useTrellisAuth(opts: {
   verifyUser: (token: string) => Promise<Principal>;
-  signInternal: (subgraph: string, principal: Principal, requestId: string) => Promise<string>;
+  signInternal: (subgraph: string, principal: Principal) => Promise<string>;
   log: Logger;
 }): GatewayPlugin<GatewayAuthContext> {
   return {
@@ -39,7 +39,7 @@ export function useTrellisAuth(opts: {
     async onSubgraphExecute({ subgraphName, executionRequest, setExecutionRequest }) {
       const ctx = executionRequest.context as GatewayAuthContext | undefined;
       if (!ctx?.principal) throw new GraphQLError('No verified principal for a subgraph call.', { extensions: { code: 'UNAUTHENTICATED' } });
-      const credential = await opts.signInternal(subgraphName, ctx.principal, ctx.requestId ?? 'unknown');
+      const credential = await opts.signInternal(subgraphName, ctx.principal);
       const extensions = executionRequest.extensions ?? {};
       setExecutionRequest({
         ...executionRequest,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT, importPKCS8 } from 'jose';
-import { createInternalSigner, generateInternalKeyPair } from '@trellis/platform';
+import { DEV_JWT_SECRET, createInternalSigner, generateInternalKeyPair, signUserToken } from '@trellis/platform';
 import { testInternalKeys, gql, codes } from '@trellis/platform/testkit/index.ts';
 import { startTestStack, type TestStack } from '../src/testing.ts';
 
@@ -29,23 +29,52 @@ describe('gateway authentication', () => {
     const r = await gql<{ myTenant: { name: string } }>(t.url, userToken, query);
     expect(r.data!.myTenant.name).toBe('黄石市');
   });
+
+  it('refuses a token it has accepted once it has expired', async () => {
+    const token = await signUserToken({ issuer: 'trellis-test', audience: 'trellis', secret: DEV_JWT_SECRET }, { ...principal(), sub: 'short-lived' }, 1);
+    expect((await gql(t.url, token, query)).status).toBe(200);
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const r = await gql(t.url, token, query);
+    expect(r.status).toBe(401);
+    expect(r.errors?.[0]?.message).toMatch(/expired/);
+  });
 });
 
 describe('subgraphs accept only the gateway credential for themselves', () => {
   it('accepts a fresh gateway credential for the right audience', async () => {
     const sign = await createInternalSigner(testInternalKeys().privateKeyPem);
-    const r = await gql<{ myTenant: { name: string } }>(subgraphUrl('organisation'), await sign('organisation', principal(), 'req-1'), query);
+    const r = await gql<{ myTenant: { name: string } }>(subgraphUrl('organisation'), await sign('organisation', principal()), query);
     expect(r.data?.myTenant.name).toBe('黄石市');
+  });
+
+  it('reuses a credential per principal and subgraph, and signs another for another principal or subgraph', async () => {
+    const sign = await createInternalSigner(testInternalKeys().privateKeyPem);
+    const first = await sign('organisation', principal());
+    expect(await sign('organisation', principal())).toBe(first);
+    expect(await sign('members', principal())).not.toBe(first);
+    expect(await sign('organisation', { ...principal(), sub: 'y' })).not.toBe(first);
+    expect(await sign('organisation', { ...principal(), role: 'DISTRICT_ADMIN', scopeUnitId: t.unit('huangshi', '中共黄石市委/黄石港区') })).not.toBe(first);
+  });
+
+  it('refuses a credential it has accepted once it has expired', async () => {
+    const credential = await (await createInternalSigner(testInternalKeys().privateKeyPem, 1))('organisation', principal());
+    expect((await gql(subgraphUrl('organisation'), credential, query)).status).toBe(200);
+    const exp = JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString()).exp as number;
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const r = await gql(subgraphUrl('organisation'), credential, query);
+    expect(r.status).toBe(401);
+    expect(codes(r)).toEqual(['UNAUTHENTICATED']);
   });
 
   const rejected: [string, () => Promise<string | undefined>][] = [
     ['no credential', async () => undefined],
     ["the user's own JWT", async () => userToken],
-    ['a credential for another subgraph', async () => (await createInternalSigner(testInternalKeys().privateKeyPem))('members', principal(), 'r')],
-    ['an expired credential', async () => (await createInternalSigner(testInternalKeys().privateKeyPem, -5))('organisation', principal(), 'r')],
-    ['a credential signed by another key', async () => (await createInternalSigner((await generateInternalKeyPair()).privateKeyPem))('organisation', principal(), 'r')],
+    ['a credential for another subgraph', async () => (await createInternalSigner(testInternalKeys().privateKeyPem))('members', principal())],
+    ['an expired credential', async () => (await createInternalSigner(testInternalKeys().privateKeyPem, -5))('organisation', principal())],
+    ['a credential signed by another key', async () => (await createInternalSigner((await generateInternalKeyPair()).privateKeyPem))('organisation', principal())],
     ['a credential with altered claims', async () => {
-      const good = await (await createInternalSigner(testInternalKeys().privateKeyPem))('organisation', principal(), 'r');
+      const good = await (await createInternalSigner(testInternalKeys().privateKeyPem))('organisation', principal());
       const [h, p, s] = good.split('.');
       const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
       claims.principal.tenantId = t.tenants.haiyang!.id;

@@ -72,12 +72,12 @@ describe("tenant A's token against tenant B's ids (generated from the composed s
     // later ones extend it with their own fields (which row-level security filters anyway).
     const owned = new Set<string>();
     for (const sg of t.stack.subgraphs) {
-      const sdl = (await gql<{ _service: { sdl: string } }>(sg.url, await sign(sg.name, principal, 'r'), '{ _service { sdl } }')).data!._service.sdl;
+      const sdl = (await gql<{ _service: { sdl: string } }>(sg.url, await sign(sg.name, principal), '{ _service { sdl } }')).data!._service.sdl;
       const entityTypes = [...sdl.matchAll(/type (\w+) @key\(fields: "id"(?!, resolvable: false)/g)].map((m) => m[1]!).filter((ty) => !owned.has(ty));
       for (const type of entityTypes) {
         owned.add(type);
         const reps = foreignIds.map((f) => ({ __typename: type, id: f.id }));
-        const r = await gql<{ _entities: unknown[] }>(sg.url, await sign(sg.name, principal, 'r'), `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, { r: reps });
+        const r = await gql<{ _entities: unknown[] }>(sg.url, await sign(sg.name, principal), `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, { r: reps });
         expect({ type, leaked: (r.data?._entities ?? []).filter((e) => e !== null) }).toEqual({ type, leaked: [] });
         probes += reps.length;
       }

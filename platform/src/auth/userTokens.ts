@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify, createRemoteJWKSet, errors as joseErrors, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { Principal, validatePrincipal } from './principal.ts';
 import { unauthenticated } from '../errors.ts';
 
@@ -26,12 +27,24 @@ const claimsToPrincipal = (payload: JWTPayload) =>
     scopes: payload.scopes ?? [],
   });
 
+/**
+ * How long a verified token is taken on trust before its signature is checked again: a client
+ * sends the same token with every request, and a signature check costs more CPU than a small
+ * query. Never past the token's own expiry; short enough that a key removed from the identity
+ * provider's JWKS stops being accepted within a minute.
+ */
+const VERIFIED_FOR_MS = 60_000;
+
 export function createUserTokenVerifier(cfg: UserTokenConfig) {
   const key = cfg.jwksUrl
     ? createRemoteJWKSet(new URL(cfg.jwksUrl))
     : new TextEncoder().encode(cfg.secret ?? '');
   if (!cfg.jwksUrl && !cfg.secret) throw new Error('User tokens need either a JWKS URL or a secret');
+  // Only tokens that passed every check are kept; a refused one is checked afresh each time.
+  const verified = new LRUCache<string, Principal>({ max: 20_000 });
   return async function verify(token: string): Promise<Principal> {
+    const known = verified.get(token);
+    if (known) return known;
     let payload: JWTPayload;
     try {
       const res = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
@@ -48,6 +61,8 @@ export function createUserTokenVerifier(cfg: UserTokenConfig) {
     if (!parsed.success) throw unauthenticated(`Authentication failed: the token's claims are incomplete (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}).`);
     const problem = validatePrincipal(parsed.data);
     if (problem) throw unauthenticated(`Authentication failed: ${problem}.`);
+    const msLeft = payload.exp === undefined ? VERIFIED_FOR_MS : Math.min(VERIFIED_FOR_MS, payload.exp * 1000 - Date.now());
+    if (msLeft > 0) verified.set(token, parsed.data, { ttl: msLeft });
     return parsed.data;
   };
 }

@@ -179,7 +179,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
         const err = e as GraphQLError;
         return sendJson(res, 401, { errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
       }
-      const requestId = call.requestId !== 'unknown' ? call.requestId : (req.headers['x-request-id'] as string) ?? randomUUID();
+      const requestId = (req.headers['x-request-id'] as string | undefined) || randomUUID();
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const raw = req.method === 'POST' ? await readBody(req, def.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : '';

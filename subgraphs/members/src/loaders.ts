@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@trellis/platform';
 import { birthRange, localDate, type AgeBand } from './domain/age.ts';
-import { loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
+import { loadAgeBands, loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
 import type { Stage } from './domain/recruitment.ts';
 import { createProcessLoaders } from './processLoaders.ts';
 import { readSettings, type SettingsRow } from './domain/points.ts';
@@ -137,6 +137,11 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
     /** Statistics of many subtrees in one statement, from the maintained summaries. */
     statistics: new DataLoader<string, SubtreeStatistics>(async (unitIds) => {
       const got = await loadStatistics(em, unitIds, today());
+      return unitIds.map((u) => got.get(u)!);
+    }),
+    /** Age bands of many subtrees in one statement (only when a query asks for them). */
+    ageBands: new DataLoader<string, Map<AgeBand, number>>(async (unitIds) => {
+      const got = await loadAgeBands(em, unitIds, today());
       return unitIds.map((u) => got.get(u)!);
     }),
     /** Dues accounts by member id. */

@@ -42,7 +42,7 @@ describe('no N+1 in the members subgraph', () => {
     const count = async (ids: string[]) => {
       const { createInternalSigner } = await import('@trellis/platform');
       const { testInternalKeys } = await import('@trellis/platform/testkit/index.ts');
-      const cred = await (await createInternalSigner(testInternalKeys().privateKeyPem))('members', { sub: 's', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] }, 'r');
+      const cred = await (await createInternalSigner(testInternalKeys().privateKeyPem))('members', { sub: 's', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] });
       const sg = t.stack.subgraphs.find((s) => s.name === 'members')!;
       const before = sqlCounter.total;
       const r = await gql<{ _entities: { name: string }[] }>(sg.url, cred, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Member { name } } }', { r: ids.map((id) => ({ __typename: 'Member', id })) });

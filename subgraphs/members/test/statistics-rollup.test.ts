@@ -135,7 +135,7 @@ describe('statistics from the maintained rollup', () => {
     const { testInternalKeys } = await import('@trellis/platform/testkit/index.ts');
     const sign = await createInternalSigner(testInternalKeys().privateKeyPem);
     const ask = async (scopeKey: string, unitKey: string) => {
-      const cred = await sign('members', { sub: 's', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'DISTRICT_ADMIN', scopeUnitId: t.unit('huangshi', scopeKey), scopes: [] }, 'r');
+      const cred = await sign('members', { sub: 's', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'DISTRICT_ADMIN', scopeUnitId: t.unit('huangshi', scopeKey), scopes: [] });
       const sg = t.stack.subgraphs.find((x) => x.name === 'members')!;
       const r = await gql<{ _entities: { memberStatistics: Stats }[] }>(sg.url, cred, `query($r: [_Any!]!) { _entities(representations: $r) { ... on OrgUnit { memberStatistics { ${STATS} } } } }`, { r: [{ __typename: 'OrgUnit', id: t.unit('huangshi', unitKey) }] });
       expect(r.errors).toBeUndefined();

@@ -45,7 +45,7 @@ describe('no N+1 in the organisation subgraph', () => {
     const { createInternalSigner } = await import('@trellis/platform');
     const { testInternalKeys } = await import('@trellis/platform/testkit/index.ts');
     const sign = await createInternalSigner(testInternalKeys().privateKeyPem);
-    const cred = await sign('organisation', { sub: 's', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] }, 'r');
+    const cred = await sign('organisation', { sub: 's', tenantId: t.tenants.huangshi!.id, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] });
     const before2 = sqlCounter.total;
     const r = await gql<{ _entities: { name: string }[] }>(sg.url, cred, `query($r: [_Any!]!) { _entities(representations: $r) { ... on OrgUnit { name } } }`, { r: unitIds.map((id) => ({ __typename: 'OrgUnit', id })) });
     expect(r.data!._entities.filter(Boolean)).toHaveLength(100);

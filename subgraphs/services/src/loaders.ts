@@ -262,6 +262,23 @@ async function subtreeRows<R>(
   );
 }
 
+/**
+ * Summary rows (metrics matching `metricFilter`) of many units' subtrees. The unit whose summary
+ * answers (the asked unit, or the caller's own scope unit when the asked one lies above it) is
+ * worked out first, so the summary is read by its primary key instead of joined on an expression
+ * (which scanned every summary row of the tenant). Bound parameter: the unit ids.
+ */
+const subtreeStatSql = (metricFilter: string) =>
+  `with roots as materialized (
+     select root.unit_id as root_id,
+            case when platform.in_scope(root.path) then root.unit_id
+                 when root.path @> (select p.path from services.unit_path p where p.unit_id = platform.scope_label()::uuid) then platform.scope_label()::uuid
+            end as eff
+       from services.unit_path root where root.unit_id = any(?::uuid[]))
+   select roots.root_id::text as root_id, s.metric, s.value::float8 as value
+     from roots join services.subtree_stat s on s.tenant_id = platform.current_tenant() and s.ancestor_id = roots.eff
+    where ${metricFilter}`;
+
 /** Per-request loaders: every relation and reference costs one statement per batch. */
 export function createLoaders(em: SqlEntityManager, _principal: Principal, _now: () => Date, opts: LoaderOptions = {}) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
@@ -285,23 +302,11 @@ export function createLoaders(em: SqlEntityManager, _principal: Principal, _now:
     /**
      * Subtree statistics from the maintained subtree summaries: one row per metric, never the
      * orders. A unit above the caller's scope answers for the part the caller may see (its scope
-     * unit's subtree); a unit elsewhere answers nothing.
+     * unit's subtree); a unit elsewhere answers nothing. The close-time histogram (up to 107 rows
+     * per unit, most of a unit's summary) is read apart, only for the median (`closeHours`).
      */
-    statistics: groupLoader(
-      (keys: readonly string[]) => em.execute<StatRow[]>(
-        // The unit whose summary answers (the asked unit, or the caller's own scope unit when the
-        // asked one lies above it) is worked out first, so the summary is read by its primary key
-        // instead of joined on an expression (which scanned every summary row of the tenant).
-        `with roots as materialized (
-           select root.unit_id as root_id,
-                  case when platform.in_scope(root.path) then root.unit_id
-                       when root.path @> (select p.path from services.unit_path p where p.unit_id = platform.scope_label()::uuid) then platform.scope_label()::uuid
-                  end as eff
-             from services.unit_path root where root.unit_id = any(?::uuid[]))
-         select roots.root_id::text as root_id, s.metric, s.value::float8 as value
-           from roots join services.subtree_stat s on s.tenant_id = platform.current_tenant() and s.ancestor_id = roots.eff`, [ids(keys)]),
-      (r) => r.root_id,
-    ),
+    statistics: groupLoader((keys: readonly string[]) => em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) <> 'close_hours:'"), [ids(keys)]), (r) => r.root_id),
+    closeHours: groupLoader((keys: readonly string[]) => em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) = 'close_hours:'"), [ids(keys)]), (r) => r.root_id),
     /** Orders of a unit's subtree, newest first (see subtreeRows). */
     unitOrders: pageLoader((owners, args) =>
       subtreeRows<OrderRow>(em, ORDER_LIST, owners, { limit: args.first + 1, state: args.state, after: args.after }, opts.smallSubtreeRows)),

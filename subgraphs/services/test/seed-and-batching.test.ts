@@ -92,7 +92,7 @@ describe('no N+1 in the services subgraph', () => {
     const { rows } = await t.db.query<{ id: string }>('select id::text from services.service_order where tenant_id = $1 order by id limit 100', [tenantId]);
     const { createInternalSigner } = await import('@trellis/platform');
     const { testInternalKeys } = await import('@trellis/platform/testkit/index.ts');
-    const cred = await (await createInternalSigner(testInternalKeys().privateKeyPem))('services', { sub: 's', tenantId, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] }, 'r');
+    const cred = await (await createInternalSigner(testInternalKeys().privateKeyPem))('services', { sub: 's', tenantId, tenantSlug: 'huangshi', role: 'CITY_ADMIN', scopes: [] });
     const sg = t.stack.subgraphs.find((s) => s.name === 'services')!;
     const count = async (ids: string[]) => {
       const before = sqlCounter.total;

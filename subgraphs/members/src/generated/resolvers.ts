@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { MemberRow as MemberRowEntity, StepRow as StepRowEntity, DuesPaymentRow as DuesPaymentRowEntity, PointEventRow as PointEventRowEntity } from '../loaders.ts';
-import type { UnitRef as UnitRefEntity } from '../resolvers/orgUnit.ts';
+import type { UnitRef as UnitRefEntity, StatisticsView as StatisticsViewEntity } from '../resolvers/orgUnit.ts';
 import type { DuesView as DuesViewEntity } from '../resolvers/dues.ts';
 import type { PointsView as PointsViewEntity } from '../resolvers/points.ts';
 import type { TransferRow as TransferRowEntity, InboxRow as InboxRowEntity, ProcessStepRow as ProcessStepRowEntity, ReportRow as ReportRowEntity, ClaimRow as ClaimRowEntity, ActivityRow as ActivityRowEntity, FeedbackRow as FeedbackRowEntity, EvaluationRow as EvaluationRowEntity, CardsView as CardsViewEntity } from '../processLoaders.ts';
@@ -1508,7 +1508,7 @@ export type ResolversTypes = {
   MemberPoints: ResolverTypeWrapper<PointsViewEntity>;
   MemberProcessSettings: ResolverTypeWrapper<MemberProcessSettings>;
   MemberProcessSettingsInput: MemberProcessSettingsInput;
-  MemberStatistics: ResolverTypeWrapper<MemberStatistics>;
+  MemberStatistics: ResolverTypeWrapper<StatisticsViewEntity>;
   MembershipStatus: MembershipStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OrgUnit: ResolverTypeWrapper<UnitRefEntity>;
@@ -1581,7 +1581,7 @@ export type ResolversParentTypes = {
   MemberPoints: PointsViewEntity;
   MemberProcessSettings: MemberProcessSettings;
   MemberProcessSettingsInput: MemberProcessSettingsInput;
-  MemberStatistics: MemberStatistics;
+  MemberStatistics: StatisticsViewEntity;
   Mutation: Record<PropertyKey, never>;
   OrgUnit: UnitRefEntity;
   PageInfo: PageInfo;

@@ -2,7 +2,7 @@ import { scalarResolvers } from '@trellis/platform';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { memberResolvers, queryResolvers, recruitmentStepResolvers } from './member.ts';
 import { mutationResolvers } from './mutation.ts';
-import { orgUnitResolvers } from './orgUnit.ts';
+import { memberStatisticsResolvers, orgUnitResolvers } from './orgUnit.ts';
 import { incomingTransferResolvers, transferMutations, transferQueries, transferResolvers } from './transfer.ts';
 import { activityRecordResolvers, annualEvaluationResolvers, inServiceMutations, inServiceQueries, inServiceReportResolvers, quarterlyFeedbackResolvers } from './inService.ts';
 import { memberCardsResolvers, memberProcessResolvers, postClaimResolvers, postMutations, postQueries } from './posts.ts';
@@ -19,6 +19,7 @@ export const resolvers: Resolvers = {
   Member: { ...memberResolvers, ...memberProcessResolvers, ...duesMemberResolvers, ...pointsMemberResolvers },
   RecruitmentStep: recruitmentStepResolvers,
   OrgUnit: orgUnitResolvers,
+  MemberStatistics: memberStatisticsResolvers,
   // Member processes: transfers, in-service reporting, posts and the four cards.
   Transfer: transferResolvers,
   IncomingTransfer: incomingTransferResolvers,

@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { OrderRow as OrderRowEntity, WishRow as WishRowEntity, CategoryRow as CategoryRowEntity, ResourceRow as ResourceRowEntity, ProjectRow as ProjectRowEntity, TransitionRow as TransitionRowEntity, EntityRef as EntityRefEntity } from '../loaders.ts';
 import type { Candidate as CandidateEntity } from '../resolvers/matching.ts';
+import type { ServiceStatisticsView as ServiceStatisticsViewEntity } from '../resolvers/types.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -891,7 +892,7 @@ export type ResolversTypes = {
   ServiceOrderConnection: ResolverTypeWrapper<Omit<ServiceOrderConnection, 'edges'> & { edges: Array<ResolversTypes['ServiceOrderEdge']> }>;
   ServiceOrderEdge: ResolverTypeWrapper<Omit<ServiceOrderEdge, 'node'> & { node: ResolversTypes['ServiceOrder'] }>;
   ServicePageInfo: ResolverTypeWrapper<ServicePageInfo>;
-  ServiceStatistics: ResolverTypeWrapper<ServiceStatistics>;
+  ServiceStatistics: ResolverTypeWrapper<ServiceStatisticsViewEntity>;
   StationedUnit: ResolverTypeWrapper<StationedUnit>;
   SubmitOrderInput: SubmitOrderInput;
   Transition: ResolverTypeWrapper<TransitionRowEntity>;
@@ -926,7 +927,7 @@ export type ResolversParentTypes = {
   ServiceOrderConnection: Omit<ServiceOrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['ServiceOrderEdge']> };
   ServiceOrderEdge: Omit<ServiceOrderEdge, 'node'> & { node: ResolversParentTypes['ServiceOrder'] };
   ServicePageInfo: ServicePageInfo;
-  ServiceStatistics: ServiceStatistics;
+  ServiceStatistics: ServiceStatisticsViewEntity;
   StationedUnit: StationedUnit;
   SubmitOrderInput: SubmitOrderInput;
   Transition: TransitionRowEntity;

@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { FINISHED, maskPhone } from '../domain/flow.ts';
 import { encodeCursor, type CategoryRow, type OrderRow, type OrderState, type Page, type ProjectRow, type ResourceRow, type StatRow, type TransitionRow, type WishRow } from '../loaders.ts';
 import type { Candidate } from './matching.ts';
+import type { ServiceStatistics } from '../generated/resolvers.ts';
 
 const ref = <T extends string>(typename: T, id: string) => ({ __typename: typename, id });
 const maybeRef = <T extends string>(typename: T, id: string | null) => (id ? ref(typename, id) : null);
@@ -13,34 +14,42 @@ const connection = (page: Page) => {
 
 const STATES: OrderState[] = ['SUBMITTED', 'TRIAGED', 'DISPATCHED', 'POSTED', 'ACCEPTED', 'IN_PROGRESS', 'DONE', 'CLOSED', 'CANCELLED'];
 
+/** ServiceStatistics as a unit's resolver returns it: every figure but the median, read only when selected. */
+export type ServiceStatisticsView = Omit<ServiceStatistics, 'medianHoursToClose'> & { unitId: string };
+
 /** Subtree statistics from the summed per-unit metrics (see migrations: unit_stat). */
-export function statistics(rows: StatRow[]) {
+export function statistics(unitId: string, rows: StatRow[]): ServiceStatisticsView {
   const m = new Map(rows.map((r) => [r.metric, Number(r.value)]));
   const get = (k: string) => m.get(k) ?? 0;
   const ordersByState = STATES.map((state) => ({ state, count: get(`state:${state}`) })).filter((s) => s.count > 0);
   const total = ordersByState.reduce((s, x) => s + x.count, 0);
   const closed = get('closed');
   const live = total - get('state:CANCELLED');
-  // Lower median over the close-time histogram (buckets keyed by their first hour: hours below
-  // 48, whole days up to 1440; migration 006): the first bucket whose running count reaches half.
-  const hist = [...m.entries()].filter(([k]) => k.startsWith('close_hours:')).map(([k, n]) => [Number(k.slice(12)), n] as const).sort((a, b) => a[0] - b[0]);
-  const n = hist.reduce((s, [, c]) => s + c, 0);
-  let median: number | null = null;
-  for (let i = 0, cum = 0; i < hist.length && n > 0; i++) {
-    cum += hist[i]![1];
-    if (cum * 2 >= n) { median = hist[i]![0]; break; }
-  }
   return {
+    unitId,
     ordersByState,
     totalOrders: total,
     closureRate: live > 0 ? closed / live : null,
     onTimeRate: closed > 0 ? get('closed_on_time') / closed : null,
     averageSatisfaction: get('rating_n') > 0 ? get('rating_sum') / get('rating_n') : null,
-    medianHoursToClose: median,
     overdue: get('overdue'),
     wishesFulfilled: get('wishes_fulfilled'),
     totalWishes: [...m.entries()].filter(([k]) => k.startsWith('wish:')).reduce((s, [, v]) => s + v, 0),
   };
+}
+
+/**
+ * Lower median over the close-time histogram (buckets keyed by their first hour: hours below
+ * 48, whole days up to 1440; migration 006): the first bucket whose running count reaches half.
+ */
+export function medianHoursToClose(rows: StatRow[]): number | null {
+  const hist = rows.map((r) => [Number(r.metric.slice(12)), Number(r.value)] as const).sort((a, b) => a[0] - b[0]);
+  const n = hist.reduce((s, [, c]) => s + c, 0);
+  for (let i = 0, cum = 0; i < hist.length && n > 0; i++) {
+    cum += hist[i]![1];
+    if (cum * 2 >= n) return hist[i]![0];
+  }
+  return null;
 }
 
 export const typeResolvers = {
@@ -116,11 +125,14 @@ export const typeResolvers = {
   Candidate: {
     resource: (c: Candidate) => c.resource,
   },
+  ServiceStatistics: {
+    medianHoursToClose: async (s: ServiceStatisticsView, _: unknown, ctx: Context) => medianHoursToClose(await ctx.loaders.closeHours.load(s.unitId)),
+  },
   OrgUnit: {
     __resolveReference: (r: { id: string }) => ({ id: r.id }),
     async serviceStatistics(u: { id: string }, _: unknown, ctx: Context) {
       requireScope(ctx.principal, 'services:read');
-      return statistics(await ctx.loaders.statistics.load(u.id));
+      return statistics(u.id, await ctx.loaders.statistics.load(u.id));
     },
     async serviceOrders(u: { id: string }, args: { first: number; after?: string | null; state?: OrderState | null }, ctx: Context) {
       requireScope(ctx.principal, 'services:read');

@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort, generateInternalKeyPair, type InternalKeyPair } from '@trellis/platform';
-import { subgraphModules } from '@trellis/infra/subgraphs.ts';
+import { subgraphCatalogue } from '@trellis/infra/catalogue.ts';
 
 export interface ServiceProcess { name: string; pid: number; url: string; child: ChildProcess }
 export interface RunningPlatform { gatewayUrl: string; services: ServiceProcess[]; keys: InternalKeyPair; close(): Promise<void> }
@@ -36,13 +36,13 @@ export async function startPlatform(opts: { adminUrl: string; appPassword: strin
   };
   try {
     const ports = new Map<string, number>();
-    for (const m of subgraphModules) ports.set(m.name, await freePort());
-    await Promise.all(subgraphModules.map((m) => spawn(m.name, ['subgraph', m.name], { SUBGRAPH_PORT: String(ports.get(m.name)) }, `http://127.0.0.1:${ports.get(m.name)}/graphql`)));
+    for (const m of subgraphCatalogue) ports.set(m.name, await freePort());
+    await Promise.all(subgraphCatalogue.map((m) => spawn(m.name, ['subgraph', m.name], { SUBGRAPH_PORT: String(ports.get(m.name)) }, `http://127.0.0.1:${ports.get(m.name)}/graphql`)));
     const gatewayPort = await freePort();
     await spawn('gateway', ['gateway'], {
       INTERNAL_JWT_PRIVATE_KEY: keys.privateKeyPem,
       GATEWAY_PORT: String(gatewayPort),
-      SUBGRAPH_URLS: subgraphModules.map((m) => `${m.name}=http://127.0.0.1:${ports.get(m.name)}/graphql`).join(','),
+      SUBGRAPH_URLS: subgraphCatalogue.map((m) => `${m.name}=http://127.0.0.1:${ports.get(m.name)}/graphql`).join(','),
     }, `http://127.0.0.1:${gatewayPort}/graphql`);
     return { gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`, services, keys, close };
   } catch (e) {

@@ -1,6 +1,5 @@
 import { signUserToken, type SubgraphDefinition, type UserTokenConfig } from '@trellis/platform';
 import { createAssessmentSubgraph, gatewayMetricSource, type MetricSource } from '@trellis/assessment';
-import type { SubgraphModule } from './subgraphs.ts';
 
 /**
  * The figures computed assessment indicators are scored from, read through the gateway. Its
@@ -23,7 +22,7 @@ export function assessmentFigures(opts: { gatewayUrl: () => string; userTokens: 
 }
 
 /** The definition a service process runs: assessment with the gateway-backed figures, every other as registered. */
-export function definitionWithFigures(m: SubgraphModule, metrics: MetricSource): SubgraphDefinition<unknown> {
+export function definitionWithFigures(m: { name: string; definition: SubgraphDefinition<unknown> }, metrics: MetricSource): SubgraphDefinition<unknown> {
   return m.name === 'assessment' ? (createAssessmentSubgraph({ metrics }) as unknown as SubgraphDefinition<unknown>) : m.definition;
 }
 

@@ -1,14 +1,14 @@
 import { appDatabaseUrl, createLogger, startSubgraph } from '@trellis/platform';
-import { startGateway } from '@trellis/gateway';
 import { readEnv, userTokenConfig } from '../env.ts';
-import { subgraphModules } from '../subgraphs.ts';
-import { assessmentFigures, definitionWithFigures, gatewayUrlFromEnv } from '../assessmentFigures.ts';
+import { loadDefinition, sdlOf, subgraphCatalogue } from '../catalogue.ts';
 
 /**
  * Runs one service per process, configured from the environment:
  *   node infra/src/cli/serve.ts gateway
  *   node infra/src/cli/serve.ts subgraph <name>
  * Each is stateless (all state is in PostgreSQL), so any number can run behind a load balancer.
+ * A process loads only the code it runs: the gateway reads the subgraphs' contracts, a subgraph
+ * loads its own package.
  */
 const [what, name] = process.argv.slice(2);
 const env = readEnv();
@@ -19,8 +19,9 @@ let close: () => Promise<void>;
 if (what === 'gateway') {
   if (!env.INTERNAL_JWT_PRIVATE_KEY || !env.SUBGRAPH_URLS) throw new Error('the gateway needs INTERNAL_JWT_PRIVATE_KEY and SUBGRAPH_URLS');
   const urls = Object.fromEntries(env.SUBGRAPH_URLS.split(',').map((p) => p.split('=') as [string, string]));
+  const { startGateway } = await import('@trellis/gateway');
   const gw = await startGateway({
-    subgraphs: subgraphModules.map((m) => ({ name: m.name, url: urls[m.name] ?? `http://127.0.0.1:${m.defaultPort}/graphql`, sdl: m.sdl })),
+    subgraphs: subgraphCatalogue.map((m) => ({ name: m.name, url: urls[m.name] ?? `http://127.0.0.1:${m.defaultPort}/graphql`, sdl: sdlOf(m) })),
     userTokens: userTokenConfig(env),
     internalPrivateKeyPem: env.INTERNAL_JWT_PRIVATE_KEY,
     log,
@@ -29,12 +30,16 @@ if (what === 'gateway') {
   });
   close = gw.close;
 } else {
-  const m = subgraphModules.find((s) => s.name === name);
-  if (!m) throw new Error(`unknown subgraph "${name}"; one of ${subgraphModules.map((s) => s.name).join(', ')}`);
+  const m = subgraphCatalogue.find((s) => s.name === name);
+  if (!m) throw new Error(`unknown subgraph "${name}"; one of ${subgraphCatalogue.map((s) => s.name).join(', ')}`);
   if (!env.INTERNAL_JWT_PUBLIC_KEY) throw new Error('a subgraph needs INTERNAL_JWT_PUBLIC_KEY');
-  // Computed assessment indicators read their figures through the gateway (GATEWAY_URL).
-  const metrics = assessmentFigures({ gatewayUrl: () => gatewayUrlFromEnv(env), userTokens: userTokenConfig(env) });
-  const sg = await startSubgraph(definitionWithFigures(m, metrics), {
+  let definition = await loadDefinition(m);
+  if (m.name === 'assessment') {
+    // Computed assessment indicators read their figures through the gateway (GATEWAY_URL).
+    const { assessmentFigures, definitionWithFigures, gatewayUrlFromEnv } = await import('../assessmentFigures.ts');
+    definition = definitionWithFigures({ name: m.name, definition }, assessmentFigures({ gatewayUrl: () => gatewayUrlFromEnv(env), userTokens: userTokenConfig(env) }));
+  }
+  const sg = await startSubgraph(definition, {
     databaseUrl: appDatabaseUrl(env.DATABASE_URL!, m.name, env.DB_APP_PASSWORD),
     internalPublicKeyPem: env.INTERNAL_JWT_PUBLIC_KEY,
     log,

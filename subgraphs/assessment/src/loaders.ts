@@ -138,13 +138,18 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
         `with k as (select * from unnest(?::text[], ?::uuid[], ?::text[]) as k(key, unit_id, campaign_id)),
               me as (select coalesce((select assessment.under_street(s.path) from assessment.unit_path s
                                        where s.tenant_id = platform.current_tenant() and s.unit_id = platform.scope_label()::uuid), false) as below),
-              roots as (
+              roots as materialized (
                 select k.key, up.path, nullif(k.campaign_id, '')::uuid as asked, assessment.under_street(up.path) or (select below from me) as direct
                   from k join assessment.unit_path up on up.unit_id = k.unit_id and up.tenant_id = platform.current_tenant()),
+              -- The streets the caller can see (a city has about a hundred), read once and matched to
+              -- the roots in memory; then each street's summary by its key.
+              streets as materialized (
+                select s.unit_id, s.path from assessment.unit_path s
+                 where s.tenant_id = platform.current_tenant() and s.kind in ('STREET', 'TOWNSHIP') and platform.in_scope(s.path)),
               counts as (
                 select r.key, p.campaign_id, p.state, p.grade, sum(p.count)::int as count
                   from roots r
-                  join assessment.unit_path s on s.tenant_id = platform.current_tenant() and s.kind in ('STREET', 'TOWNSHIP') and s.path <@ r.path and platform.in_scope(s.path)
+                  join streets s on s.path <@ r.path
                   join assessment.progress_summary p on p.tenant_id = platform.current_tenant() and p.street_id = s.unit_id
                  where not r.direct and (r.asked is null or p.campaign_id = r.asked)
                  group by 1, 2, 3, 4 having sum(p.count) > 0

@@ -42,6 +42,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       maskError(error: unknown, message: string) {
         const original = (error as { originalError?: unknown }).originalError ?? error;
         if (original instanceof GraphQLError && original.extensions?.code) return original;
+        // Variables that do not fit their types (a required input field left out, a wrong enum
+        // value) fail before anything runs, as a GraphQLError of its own, without a code.
+        if (error instanceof GraphQLError && /^Variable "\$[^"]*" got invalid value/.test(error.message)) {
+          return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+        }
         log.error({ err: original }, 'unexpected gateway error');
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },

@@ -30,6 +30,16 @@ describe('gateway authentication', () => {
     expect(r.data!.myTenant.name).toBe('黄石市');
   });
 
+  it('answers BAD_USER_INPUT, naming the field, for variables that do not fit their types', async () => {
+    const r = await gql(t.url, userToken, 'mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }', {
+      i: { orgUnitId: t.unit('huangshi', '中共黄石市委/黄石港区'), name: '缺学历', idCardNumber: '420202197001010010', stage: 'FULL', joinedOn: '1995-07-01', stageSince: '1996-07-01' },
+    });
+    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+    expect(r.errors![0]!.message).toMatch(/education/);
+    const { rows } = await t.db.query('select 1 from members.member where name = $1', ['缺学历']);
+    expect(rows).toEqual([]);
+  });
+
   it('refuses a token it has accepted once it has expired', async () => {
     const token = await signUserToken({ issuer: 'trellis-test', audience: 'trellis', secret: DEV_JWT_SECRET }, { ...principal(), sub: 'short-lived' }, 1);
     expect((await gql(t.url, token, query)).status).toBe(200);

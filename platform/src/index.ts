@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './loaders.ts';
+export * from './summaryCache.ts';
 export * from './db/sql.ts';
 export * from './scalars.ts';
 export * from './auth/index.ts';

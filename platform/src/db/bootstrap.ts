@@ -67,6 +67,41 @@ export async function bootstrapDatabase(adminUrl: string): Promise<void> {
       CREATE OR REPLACE FUNCTION platform.unit_label(id uuid) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
         $$ SELECT replace(id::text, '-', '') $$;
+      -- Statement trigger (BEFORE, so the version row is the first lock a summary writer takes and
+      -- writers of one tenant queue there instead of deadlocking on summary rows) for a subgraph's
+      -- summary tables: bumps the tenant's summary version in the table named by the trigger's
+      -- argument. Caches of figures computed from the summaries are keyed by it. A statement run
+      -- without a tenant (administration) bumps every tenant it can see.
+      CREATE OR REPLACE FUNCTION platform.bump_summary_version() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+      BEGIN
+        IF platform.current_tenant() IS NOT NULL THEN
+          EXECUTE format('INSERT INTO %s AS v (tenant_id, version) VALUES ($1, 1) ON CONFLICT (tenant_id) DO UPDATE SET version = v.version + 1', TG_ARGV[0])
+            USING platform.current_tenant();
+        ELSE
+          EXECUTE format('UPDATE %s SET version = version + 1', TG_ARGV[0]);
+        END IF;
+        RETURN NULL;
+      END $$;
+      -- For a subgraph's migration: its summary_version table (one row per tenant, under the same
+      -- tenant policy as every table) and the bumping trigger on each of the given summary tables.
+      CREATE OR REPLACE FUNCTION platform.track_summaries(p_schema text, p_tables text[]) RETURNS void
+        LANGUAGE plpgsql AS $$
+      DECLARE
+        t text;
+        versions text := format('%I.summary_version', p_schema);
+      BEGIN
+        EXECUTE format('CREATE TABLE IF NOT EXISTS %s (tenant_id uuid PRIMARY KEY DEFAULT platform.current_tenant(), version bigint NOT NULL)', versions);
+        EXECUTE format('COMMENT ON TABLE %s IS %L', versions, 'Per tenant, a counter every statement that changes a summary table bumps: figures computed from the summaries are cached under it.');
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', versions);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', versions);
+        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %s', versions);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (tenant_id = platform.current_tenant())', versions);
+        FOREACH t IN ARRAY p_tables LOOP
+          EXECUTE format('DROP TRIGGER IF EXISTS bump_summary_version ON %I.%I', p_schema, t);
+          EXECUTE format('CREATE TRIGGER bump_summary_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I.%I FOR EACH STATEMENT EXECUTE FUNCTION platform.bump_summary_version(%L)', p_schema, t, versions);
+        END LOOP;
+      END $$;
     `);
     await client.query('RESET ROLE');
     await client.query(`GRANT USAGE ON SCHEMA platform TO ${SUBGRAPHS.map((s) => q(appRole(s))).join(', ')}`);

@@ -15,6 +15,7 @@ import { toClientError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { sessionVariables, type SubgraphContext } from './context.ts';
 import { transactionPlugin } from './transactionPlugin.ts';
+import { createSummaryCache, type SummaryCache } from '../summaryCache.ts';
 import { createFollower, type Follower, type Subscription } from '../events/follower.ts';
 
 /** What a subgraph provides: its contract, its resolvers, its entities and its loaders. */
@@ -24,7 +25,8 @@ export interface SubgraphDefinition<L> {
   // Resolvers are typed per subgraph by codegen; the factory only passes them through.
   resolvers: GraphQLResolverMap<SubgraphContext<L>>;
   entities: EntitySchema[];
-  createLoaders: (em: SqlEntityManager, principal: Principal, now: () => Date) => L;
+  /** Builds one request's loaders; `cache` lives as long as the running subgraph (see SummaryCache). */
+  createLoaders: (em: SqlEntityManager, principal: Principal, now: () => Date, cache: SummaryCache) => L;
   /** Other subgraphs' event topics this subgraph follows (kept current in the background). */
   subscriptions?: Subscription[];
   /**
@@ -110,6 +112,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
   const orm = await createOrm({ url: opts.databaseUrl, entities: def.entities, poolMax: opts.poolMax });
   const verify = await createInternalVerifier(opts.internalPublicKeyPem, def.name);
   const now = opts.clock ?? (() => new Date());
+  const summaryCache = createSummaryCache();
 
   // No cache-control hints are served (the gateway keeps no response cache), and the plugin would
   // otherwise wrap every field resolver of every request.
@@ -195,7 +198,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: Subgrap
             return {
               principal: call.principal,
               em,
-              loaders: def.createLoaders(em, call.principal, now),
+              loaders: def.createLoaders(em, call.principal, now, summaryCache),
               requestId,
               log: log.child({ requestId }),
               now,

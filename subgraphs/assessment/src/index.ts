@@ -32,7 +32,7 @@ export function createAssessmentSubgraph(opts: { metrics: MetricSource }): Subgr
     typeDefs,
     resolvers: resolvers as unknown as SubgraphDefinition<Loaders>['resolvers'],
     entities: [AssessmentCampaign],
-    createLoaders: (em, _principal, now) => createLoaders(em, opts.metrics, now),
+    createLoaders: (em, principal, now, cache) => createLoaders(em, opts.metrics, now, principal, cache),
     // The unit-path copy follows the organisation topic of the event stream.
     subscriptions: [unitPathSubscription as unknown as Subscription],
   };

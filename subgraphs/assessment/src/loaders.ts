@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { byIdLoader, groupLoader, isUuid, sqlArray } from '@trellis/platform';
+import { byIdLoader, createSummaryCache, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 import type { Dimension, Grading, Period } from './domain/template.ts';
 import type { TargetState, Tier } from './domain/campaign.ts';
 import type { AppraisalGrade, AppraisalState, DutyGrade, DutyRating } from './domain/appraisal.ts';
@@ -85,9 +85,56 @@ export const DUTY_COLUMNS = `d.id::text, d.unit_id::text as "unitId", d.secretar
   ${ts('d.submitted_at')} as "submittedAt", coalesce((select jsonb_object_agg(g.rating, g.n) from (select r.rating, count(*)::int as n from assessment.duty_rating r
     where r.report_id = d.id group by r.rating) g), '{}'::jsonb) as counts, d.score::float8 as score, d.grade, ${ts('d.closed_at')} as "closedAt"`;
 
+/** A progress count as the statement returns it: the deadline of its tier instead of whether it has passed. */
+interface CountRow extends Omit<ProgressRow, 'overdue'> { dueAt: string | null }
+
+/**
+ * Progress per (unit, campaign) key: counts per state (every target in a state shares its
+ * campaign's deadline for that tier) and per grade in effect. A subtree at or above street level
+ * sums the maintained per-street summary of the streets in it that the caller can see; a subtree
+ * below a street (or a caller scoped below one) counts its few targets directly. The campaign
+ * defaults to the latest with targets in the subtree. One statement for any number of keys.
+ * Bound parameters: the keys, their unit ids, their campaign ids ('' for the latest).
+ */
+const PROGRESS_SQL = `with k as (select * from unnest(?::text[], ?::uuid[], ?::text[]) as k(key, unit_id, campaign_id)),
+        me as (select coalesce((select assessment.under_street(s.path) from assessment.unit_path s
+                                 where s.tenant_id = platform.current_tenant() and s.unit_id = platform.scope_label()::uuid), false) as below),
+        roots as materialized (
+          select k.key, up.path, nullif(k.campaign_id, '')::uuid as asked, assessment.under_street(up.path) or (select below from me) as direct
+            from k join assessment.unit_path up on up.unit_id = k.unit_id and up.tenant_id = platform.current_tenant()),
+        -- The streets the caller can see (a city has about a hundred), read once and matched to
+        -- the roots in memory; then each street's summary by its key.
+        streets as materialized (
+          select s.unit_id, s.path from assessment.unit_path s
+           where s.tenant_id = platform.current_tenant() and s.kind in ('STREET', 'TOWNSHIP') and platform.in_scope(s.path)),
+        counts as (
+          select r.key, p.campaign_id, p.state, p.grade, sum(p.count)::int as count
+            from roots r
+            join streets s on s.path <@ r.path
+            join assessment.progress_summary p on p.tenant_id = platform.current_tenant() and p.street_id = s.unit_id
+           where not r.direct and (r.asked is null or p.campaign_id = r.asked)
+           group by 1, 2, 3, 4 having sum(p.count) > 0
+          union all
+          select r.key, t.campaign_id, t.state, coalesce(t.final_grade, ''), count(*)::int
+            from roots r join assessment.target t on t.path <@ r.path
+           where r.direct and (r.asked is null or t.campaign_id = r.asked)
+           group by 1, 2, 3, 4),
+        chosen as (
+          select r.key, coalesce(r.asked, (select c.campaign_id from counts c join assessment.campaign cp on cp.id = c.campaign_id
+                                            where c.key = r.key order by cp.opened_at desc, cp.id limit 1)) as campaign_id
+            from roots r)
+   select ch.key, ch.campaign_id::text as "campaignId", c.state, nullif(c.grade, '') as grade, c.count,
+          ${ts(`case c.state when 'SELF_ASSESSMENT' then cp.self_assessment_due when 'STREET_REVIEW' then cp.street_review_due
+                       when 'DISTRICT_REVIEW' then cp.district_review_due end`)} as "dueAt"
+     from chosen ch join counts c on c.key = ch.key and c.campaign_id = ch.campaign_id join assessment.campaign cp on cp.id = ch.campaign_id
+   union all
+   select ch.key, ch.campaign_id::text, null, null, 0, null from chosen ch where ch.campaign_id is not null`;
+
 /** Per-request loaders: every relation costs one statement per batch, not per item. */
-export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: () => Date) {
+export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: () => Date, principal?: Principal, cache: SummaryCache = createSummaryCache()) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
+  // What a unit's progress covers depends on the caller's scope.
+  const progressContext = principal ? `${principal.tenantId}|${sessionVariables(principal)['app.scope_unit']}` : null;
   return {
     metrics,
     template: byIdLoader((k) => em.execute<TemplateRow[]>(`select ${TEMPLATE_COLUMNS} from assessment.template t where t.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
@@ -123,54 +170,22 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
       `select u.id::text as "unitId", l.target_id::text as "targetId" from unnest(?::uuid[]) as u(id)
          cross join lateral (select r.target_id from assessment.result r where r.tenant_id = platform.current_tenant() and r.unit_id = u.id
                               order by r.finalised_at desc limit 1) l`, [ids(k)]), (r) => r.unitId),
-    /**
-     * Progress per (unit, campaign) key: counts per state (with overdue ones: every target in a
-     * state shares its campaign's deadline) and per grade in effect. A subtree at or above street
-     * level sums the maintained per-street summary of the streets in it that the caller can see;
-     * a subtree below a street (or a caller scoped below one) counts its few targets directly.
-     * The campaign defaults to the latest with targets in the subtree. One statement for any
-     * number of keys.
-     */
+    /** Campaign progress per (unit, campaign) key (see PROGRESS_SQL). */
     progress: new DataLoader<string, ProgressRow[]>(async (keys) => {
-      const pairs = keys.map((k) => k.split('|') as [string, string]);
-      const ok = pairs.filter(([u, c]) => isUuid(u) && (c === '' || isUuid(c)));
-      const rows = ok.length === 0 ? [] : await em.execute<ProgressRow[]>(
-        `with k as (select * from unnest(?::text[], ?::uuid[], ?::text[]) as k(key, unit_id, campaign_id)),
-              me as (select coalesce((select assessment.under_street(s.path) from assessment.unit_path s
-                                       where s.tenant_id = platform.current_tenant() and s.unit_id = platform.scope_label()::uuid), false) as below),
-              roots as materialized (
-                select k.key, up.path, nullif(k.campaign_id, '')::uuid as asked, assessment.under_street(up.path) or (select below from me) as direct
-                  from k join assessment.unit_path up on up.unit_id = k.unit_id and up.tenant_id = platform.current_tenant()),
-              -- The streets the caller can see (a city has about a hundred), read once and matched to
-              -- the roots in memory; then each street's summary by its key.
-              streets as materialized (
-                select s.unit_id, s.path from assessment.unit_path s
-                 where s.tenant_id = platform.current_tenant() and s.kind in ('STREET', 'TOWNSHIP') and platform.in_scope(s.path)),
-              counts as (
-                select r.key, p.campaign_id, p.state, p.grade, sum(p.count)::int as count
-                  from roots r
-                  join streets s on s.path <@ r.path
-                  join assessment.progress_summary p on p.tenant_id = platform.current_tenant() and p.street_id = s.unit_id
-                 where not r.direct and (r.asked is null or p.campaign_id = r.asked)
-                 group by 1, 2, 3, 4 having sum(p.count) > 0
-                union all
-                select r.key, t.campaign_id, t.state, coalesce(t.final_grade, ''), count(*)::int
-                  from roots r join assessment.target t on t.path <@ r.path
-                 where r.direct and (r.asked is null or t.campaign_id = r.asked)
-                 group by 1, 2, 3, 4),
-              chosen as (
-                select r.key, coalesce(r.asked, (select c.campaign_id from counts c join assessment.campaign cp on cp.id = c.campaign_id
-                                                  where c.key = r.key order by cp.opened_at desc, cp.id limit 1)) as campaign_id
-                  from roots r)
-         select ch.key, ch.campaign_id::text as "campaignId", c.state, nullif(c.grade, '') as grade, c.count,
-                case when (case c.state when 'SELF_ASSESSMENT' then cp.self_assessment_due when 'STREET_REVIEW' then cp.street_review_due
-                             when 'DISTRICT_REVIEW' then cp.district_review_due end) < ?::timestamptz then c.count else 0 end as overdue
-           from chosen ch join counts c on c.key = ch.key and c.campaign_id = ch.campaign_id join assessment.campaign cp on cp.id = ch.campaign_id
-         union all
-         select ch.key, ch.campaign_id::text, null, null, 0, 0 from chosen ch where ch.campaign_id is not null`,
-        [sqlArray(ok.map(([u, c]) => `${u}|${c}`)), sqlArray(ok.map(([u]) => u)), sqlArray(ok.map(([, c]) => c)), now().toISOString()],
-      );
-      return keys.map((k) => rows.filter((r) => r.key === k));
+      const load = async (asked: readonly string[]) => {
+        const pairs = asked.map((k) => k.split('|') as [string, string]);
+        const ok = pairs.filter(([u, c]) => isUuid(u) && (c === '' || isUuid(c)));
+        const rows = ok.length === 0 ? [] : await em.execute<CountRow[]>(PROGRESS_SQL,
+          [sqlArray(ok.map(([u, c]) => `${u}|${c}`)), sqlArray(ok.map(([u]) => u)), sqlArray(ok.map(([, c]) => c))]);
+        const byKey = new Map<string, CountRow[]>(asked.map((k) => [k, []]));
+        for (const r of rows) byKey.get(r.key)?.push(r);
+        return byKey;
+      };
+      // The counts are reused while the tenant's campaigns and summaries are unchanged; which of
+      // them are overdue is decided now, from the deadline of their tier.
+      const counts = progressContext ? await cache.through(em, 'assessment.summary_version', progressContext, keys, load) : await load(keys);
+      const at = now().getTime();
+      return keys.map((k) => (counts.get(k) ?? []).map(({ dueAt, ...r }) => ({ ...r, overdue: dueAt !== null && new Date(dueAt).getTime() < at ? r.count : 0 })));
     }),
     appraisal: byIdLoader((k) => em.execute<AppraisalRow[]>(`select ${APPRAISAL_COLUMNS} from assessment.appraisal a where a.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
     appraisalsOfUnit: groupLoader((k: readonly string[]) => em.execute<AppraisalRow[]>(

@@ -14,7 +14,7 @@ export const membersSubgraph: SubgraphDefinition<Loaders> = {
   typeDefs,
   resolvers: resolvers as unknown as SubgraphDefinition<Loaders>['resolvers'],
   entities,
-  createLoaders: (em, principal, now) => createLoaders(em, principal, now),
+  createLoaders: (em, principal, now, cache) => createLoaders(em, principal, now, { cache }),
   // The unit-path copy follows the organisation topic of the event stream.
   // Well-rated services earn volunteers bonus points (services topic).
   subscriptions: [unitPathSubscription as unknown as Subscription, servicePointsSubscription as unknown as Subscription],

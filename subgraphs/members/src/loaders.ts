@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, byIdLoader, groupLoader, sqlArray, type Principal } from '@trellis/platform';
+import { badInput, byIdLoader, createSummaryCache, groupLoader, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 import { birthRange, localDate, type AgeBand } from './domain/age.ts';
 import { loadAgeBands, loadStatistics, type SubtreeStatistics } from './domain/statistics.ts';
 import type { Stage } from './domain/recruitment.ts';
@@ -48,9 +48,10 @@ function decodeCursor(c: string): [string, string] {
 }
 
 /** Per-request loaders: member references, pages and statistics cost one statement per batch, not per item. */
-export function createLoaders(em: SqlEntityManager, principal: Principal, now: () => Date, opts: { smallSubtreeUnits?: number } = {}) {
+export function createLoaders(em: SqlEntityManager, principal: Principal, now: () => Date, opts: { smallSubtreeUnits?: number; cache?: SummaryCache } = {}) {
   const smallSubtreeUnits = opts.smallSubtreeUnits ?? SMALL_SUBTREE_UNITS;
   const today = () => localDate(now());
+  const cache = opts.cache ?? createSummaryCache();
 
   /**
    * One page per unit for many units with the same arguments, in two statements whatever the
@@ -136,7 +137,11 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
     }, { cacheKeyFn: (k) => `${k.unitId}|${JSON.stringify(k.args)}` }),
     /** Statistics of many subtrees in one statement, from the maintained summaries. */
     statistics: new DataLoader<string, SubtreeStatistics>(async (unitIds) => {
-      const got = await loadStatistics(em, unitIds, today());
+      // Reused while the tenant's summaries are unchanged; what a unit's figures cover depends on
+      // the caller's scope, the collection rate on the day.
+      const day = today();
+      const context = `${principal.tenantId}|${sessionVariables(principal)['app.scope_unit']}|${day}`;
+      const got = await cache.through(em, 'members.summary_version', context, unitIds, (missing) => loadStatistics(em, missing, day));
       return unitIds.map((u) => got.get(u)!);
     }),
     /** Age bands of many subtrees in one statement (only when a query asks for them). */

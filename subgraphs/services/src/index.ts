@@ -14,7 +14,7 @@ export const servicesSubgraph: SubgraphDefinition<Loaders> = {
   typeDefs,
   resolvers: resolvers as unknown as SubgraphDefinition<Loaders>['resolvers'],
   entities,
-  createLoaders: (em, principal, now) => createLoaders(em, principal, now),
+  createLoaders: (em, principal, now, cache) => createLoaders(em, principal, now, { cache }),
   // The unit-path copy follows the organisation topic of the event stream.
   subscriptions: [unitPathSubscription as unknown as Subscription],
   // Deadlines are checked on a timer in production; tests call the same job with their clock.

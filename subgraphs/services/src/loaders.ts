@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, byIdLoader, groupLoader, isUuid, sqlArray, type Principal } from '@trellis/platform';
+import { badInput, byIdLoader, createSummaryCache, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 
 export type OrderState = 'SUBMITTED' | 'TRIAGED' | 'DISPATCHED' | 'POSTED' | 'ACCEPTED' | 'IN_PROGRESS' | 'DONE' | 'CLOSED' | 'CANCELLED';
 export type WishState = 'COLLECTED' | 'VERIFIED' | 'POSTED' | 'CLAIMED' | 'FULFILLED' | 'CONFIRMED' | 'ARCHIVED';
@@ -163,6 +163,8 @@ export interface LoaderOptions {
    * ones newest first along the tenant's rows. Unset: whichever way is expected to read fewer rows.
    */
   smallSubtreeRows?: number;
+  /** Where statistics are kept between requests (a running subgraph's; a fresh one otherwise). */
+  cache?: SummaryCache;
 }
 /** How a row's subtree was read (each row says, for tests and for EXPLAIN-free diagnosis). */
 export type ReadBy = 'units' | 'walk';
@@ -280,8 +282,11 @@ const subtreeStatSql = (metricFilter: string) =>
     where ${metricFilter}`;
 
 /** Per-request loaders: every relation and reference costs one statement per batch. */
-export function createLoaders(em: SqlEntityManager, _principal: Principal, _now: () => Date, opts: LoaderOptions = {}) {
+export function createLoaders(em: SqlEntityManager, principal: Principal, _now: () => Date, opts: LoaderOptions = {}) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
+  const cache = opts.cache ?? createSummaryCache();
+  // What a unit's statistics cover depends on the caller's scope (see subtreeStatSql).
+  const statisticsContext = `${principal.tenantId}|${sessionVariables(principal)['app.scope_unit']}`;
   return {
     order: byIdLoader(async (keys) => (await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order_view o where o.id = any(?::uuid[])`, [ids(keys)])).map(orderDates), (o) => o.id),
     wish: byIdLoader(async (keys) => (await em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish_view w where w.id = any(?::uuid[])`, [ids(keys)])).map(wishDates), (w) => w.id),
@@ -305,7 +310,15 @@ export function createLoaders(em: SqlEntityManager, _principal: Principal, _now:
      * unit's subtree); a unit elsewhere answers nothing. The close-time histogram (up to 107 rows
      * per unit, most of a unit's summary) is read apart, only for the median (`closeHours`).
      */
-    statistics: groupLoader((keys: readonly string[]) => em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) <> 'close_hours:'"), [ids(keys)]), (r) => r.root_id),
+    statistics: new DataLoader<string, StatRow[]>(async (keys) => {
+      const got = await cache.through(em, 'services.summary_version', statisticsContext, keys, async (missing) => {
+        const rows = await em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) <> 'close_hours:'"), [ids(missing)]);
+        const byUnit = new Map<string, StatRow[]>(missing.map((k) => [k, []]));
+        for (const r of rows) byUnit.get(r.root_id)?.push(r);
+        return byUnit;
+      });
+      return keys.map((k) => got.get(k) ?? []);
+    }),
     closeHours: groupLoader((keys: readonly string[]) => em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) = 'close_hours:'"), [ids(keys)]), (r) => r.root_id),
     /** Orders of a unit's subtree, newest first (see subtreeRows). */
     unitOrders: pageLoader((owners, args) =>

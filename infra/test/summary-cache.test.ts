@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { createSummaryCache, sqlCounter } from '@trellis/platform';
+import { gql } from '@trellis/platform/testkit/index.ts';
+import { startTestStack, type TestStack } from '../src/testing.ts';
+
+// Statistics computed from the maintained summaries are kept per running subgraph under the
+// tenant's summary version: reused while nothing changed, recomputed after any write.
+let t: TestStack;
+let city: string;
+beforeAll(async () => {
+  t = await startTestStack();
+  city = await t.token('huangshi', 'CITY_ADMIN');
+});
+afterAll(() => t.close());
+
+const DISTRICT = '中共黄石市委/黄石港区';
+const COMMUNITY = '中共黄石市委/黄石港区/黄石港街道/青山湖社区党委';
+const figures = `query($ids: [ID!]!) { orgUnits(ids: $ids) { id
+  memberStatistics { total probationary duesCollectionRate }
+  serviceStatistics { ordersByState { state count } closureRate }
+  assessmentProgress { targets byState { state count overdue } } } }`;
+
+interface Figures { orgUnits: { id: string; memberStatistics: { total: number }; serviceStatistics: { ordersByState: { state: string; count: number }[] } }[] }
+
+async function read(token = city): Promise<{ data: Figures; statements: number }> {
+  const before = sqlCounter.total;
+  const r = await gql<Figures>(t.url, token, figures, { ids: [t.unit('huangshi', DISTRICT), t.unit('huangshi', COMMUNITY)] });
+  expect(r.errors).toBeUndefined();
+  return { data: r.data!, statements: sqlCounter.total - before };
+}
+
+describe('statistics cache keyed by the summary version', () => {
+  it('computes a unit\'s figures once while the summaries are unchanged, for every caller of the same scope', async () => {
+    const first = await read();
+    const again = await read();
+    expect(again.data).toEqual(first.data);
+    // The member, service and progress statements are not run again (one each).
+    expect(again.statements).toBe(first.statements - 3);
+    const colleague = await read(await t.token('huangshi', 'CITY_ADMIN', { sub: 'another-city-admin' }));
+    expect(colleague.statements).toBe(again.statements);
+    expect(colleague.data).toEqual(first.data);
+  });
+
+  it('shows a write at once: a new member and a new order change the figures of every ancestor', async () => {
+    const before = await read();
+    const created = await gql<{ createMember: { id: string } }>(t.url, city, 'mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }', {
+      i: { orgUnitId: t.unit('huangshi', COMMUNITY), name: '缓存测', idCardNumber: '420202197001010010', education: 'SENIOR_SECONDARY', stage: 'FULL', joinedOn: '1995-07-01', stageSince: '1996-07-01', categories: ['RETIRED'] },
+    });
+    expect(created.errors).toBeUndefined();
+    const catalogue = await gql<{ serviceCatalogue: { id: string }[] }>(t.url, city, '{ serviceCatalogue { id } }');
+    const order = await gql(t.url, city, 'mutation($i: SubmitOrderInput!) { submitOrder(input: $i) { id } }', {
+      i: { unitId: t.unit('huangshi', COMMUNITY), categoryId: catalogue.data!.serviceCatalogue[0]!.id, title: '帮忙换灯泡', residentName: '王阿姨', residentPhone: '13912345836', channel: 'GRID_WORKER' },
+    });
+    expect(order.errors).toBeUndefined();
+    const after = await read();
+    // Members and services compute again; campaign progress, which neither write touched, does not.
+    expect(after.statements).toBe(before.statements + 2);
+    const submitted = (u: Figures['orgUnits'][number]) => u.serviceStatistics.ordersByState.find((s) => s.state === 'SUBMITTED')?.count ?? 0;
+    for (const [i, unit] of after.data.orgUnits.entries()) {
+      expect(unit.memberStatistics.total).toBe(before.data.orgUnits[i]!.memberStatistics.total + 1);
+      expect(submitted(unit)).toBe(submitted(before.data.orgUnits[i]!) + 1);
+    }
+  });
+
+  it('neither fills nor uses the cache from a transaction that writes (its version may yet be rolled back)', async () => {
+    const client = new pg.Client({ connectionString: t.db.appUrl('members') });
+    await client.connect();
+    const em = { execute: async <T>(sql: string) => (await client.query(sql)).rows as T };
+    const cache = createSummaryCache();
+    let loads = 0;
+    const load = async (keys: readonly string[]) => { loads++; return new Map(keys.map((k) => [k, loads])); };
+    const through = () => cache.through(em as never, 'members.summary_version', 'ctx', ['unit'], load);
+    try {
+      await client.query('begin');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      await client.query(`update members.member_rollup set count = count where false`);
+      expect((await through()).get('unit')).toBe(1);
+      expect((await through()).get('unit')).toBe(2);
+      expect(cache.size).toBe(0);
+      await client.query('rollback');
+
+      await client.query('begin read only');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      expect((await through()).get('unit')).toBe(3);
+      expect((await through()).get('unit')).toBe(3);
+      expect(cache.size).toBe(1);
+      await client.query('commit');
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -41,7 +41,7 @@ export interface BenchResults {
   commit: string;
   machine: { cpu: string; cores: number; memoryGb: number; node: string; postgres: string };
   profile: ProfileName;
-  settings: { inboundDeduplication: boolean; subgraphRequestDeduplication: string; responseCache: boolean; sqlCounting: string };
+  settings: { inboundDeduplication: boolean; subgraphRequestDeduplication: string; responseCache: boolean; statisticsCache: string; sqlCounting: string };
   principals: { count: number; tenants: number; roles: Record<string, number> };
   dashboardMatchesRawRows: boolean;
   /** Figures that differ from the raw-row aggregate (path: platform ≠ raw), empty when it matches. */
@@ -269,8 +269,9 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       profile: o.profile,
       settings: {
         inboundDeduplication: false,
-        subgraphRequestDeduplication: 'gateway default; keyed on the per-call internal credential, so no two requests share a result',
+        subgraphRequestDeduplication: 'gateway default; keyed on the request id and the principal\'s credential, so no two requests share a result',
         responseCache: false,
+        statisticsCache: 'per service process: a unit\'s statistics and campaign progress under the tenant\'s summary version and the caller\'s scope; every write to a summary changes the version',
         sqlCounting: counter.available ? 'pg_stat_statements: statements of the trellis_* service roles (BEGIN, set_config and COMMIT included) divided by completed requests' : 'unavailable (pg_stat_statements not preloaded in this server)',
       },
       principals: { count: principals.length, tenants: new Set(principals.map((p) => p.tenantId)).size, roles: countBy(principals.map((p) => p.role)) },

@@ -63,14 +63,14 @@ describe('statistics cache keyed by the summary version', () => {
     }
   });
 
-  it('neither fills nor uses the cache from a transaction that writes (its version may yet be rolled back)', async () => {
+  it('neither fills nor uses the cache from a transaction that writes (its version may yet be rolled back), and keeps only the newest version', async () => {
     const client = new pg.Client({ connectionString: t.db.appUrl('members') });
     await client.connect();
     const em = { execute: async <T>(sql: string) => (await client.query(sql)).rows as T };
     const cache = createSummaryCache();
     let loads = 0;
     const load = async (keys: readonly string[]) => { loads++; return new Map(keys.map((k) => [k, loads])); };
-    const through = () => cache.through(em as never, 'members.summary_version', 'ctx', ['unit'], load);
+    const through = () => cache.through(em as never, 'members.summary_version', t.tenants.huangshi!.id, 'ctx', ['unit'], load);
     try {
       await client.query('begin');
       await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
@@ -84,6 +84,17 @@ describe('statistics cache keyed by the summary version', () => {
       await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
       expect((await through()).get('unit')).toBe(3);
       expect((await through()).get('unit')).toBe(3);
+      expect(cache.size).toBe(1);
+      await client.query('commit');
+
+      // A committed write: the next read computes afresh and the older figures are dropped.
+      await client.query('begin');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      await client.query(`update members.member_rollup set count = count where false`);
+      await client.query('commit');
+      await client.query('begin read only');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      expect((await through()).get('unit')).toBe(4);
       expect(cache.size).toBe(1);
       await client.query('commit');
     } finally {

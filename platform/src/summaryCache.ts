@@ -14,41 +14,62 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
  */
 export interface SummaryCache {
   /**
-   * The values of `keys` for a caller described by `context` (everything besides the unit that
-   * decides the figures: tenant, scope, role, the day …): cached where computed at the tenant's
-   * current summary version, the rest from `load` (which must return a value for every key it
-   * can answer; a key it leaves out stays missing).
+   * The values of `keys` for a caller of `tenantId` described by `context` (everything else that
+   * decides the figures besides the unit: scope, the day …): cached where computed at the
+   * tenant's current summary version, the rest from `load` (which returns a value for every key
+   * it can answer; a key it leaves out stays missing).
    */
-  through<V>(em: SqlEntityManager, versionTable: string, context: string, keys: readonly string[], load: (missing: readonly string[]) => Promise<Map<string, V>>): Promise<Map<string, V>>;
-  /** Entries held now (tests and the benchmark report it). */
+  through<V>(em: SqlEntityManager, versionTable: string, tenantId: string, context: string, keys: readonly string[], load: (missing: readonly string[]) => Promise<Map<string, V>>): Promise<Map<string, V>>;
+  /** Entries held now, over all tenants. */
   readonly size: number;
 }
 
-/** About a city's dashboard for two hundred principals and scopes; a unit's figures weigh a few kilobytes. */
-const DEFAULT_ENTRIES = 10_000;
+/** Tenants (per summary table) whose figures are kept; the least recently read go first. */
+const TENANTS = 200;
+/** Figures kept per tenant and version: a city's dashboards for a few dozen scopes. */
+const ENTRIES_PER_TENANT = 5_000;
 
-export function createSummaryCache(max = DEFAULT_ENTRIES): SummaryCache {
-  const entries = new LRUCache<string, { value: unknown }>({ max });
+/**
+ * Per tenant, only the figures of the newest version seen are kept: a write drops the tenant's
+ * older figures at the next read instead of leaving them to age out, so a busy tenant's memory
+ * stays one dashboard's worth.
+ */
+export function createSummaryCache(entriesPerTenant = ENTRIES_PER_TENANT): SummaryCache {
+  const tenants = new LRUCache<string, { version: bigint; entries: Map<string, unknown> }>({ max: TENANTS });
   return {
-    get size() { return entries.size; },
-    async through<V>(em: SqlEntityManager, versionTable: string, context: string, keys: readonly string[], load: (missing: readonly string[]) => Promise<Map<string, V>>) {
+    get size() {
+      let n = 0;
+      for (const t of tenants.values()) n += t.entries.size;
+      return n;
+    },
+    async through<V>(em: SqlEntityManager, versionTable: string, tenantId: string, context: string, keys: readonly string[], load: (missing: readonly string[]) => Promise<Map<string, V>>) {
       const [state] = await em.execute<{ version: string; read_only: boolean }[]>(
         `select coalesce((select v.version from ${versionTable} v where v.tenant_id = platform.current_tenant()), 0)::text as version,
                 current_setting('transaction_read_only') = 'on' as read_only`);
       if (!state?.read_only) return load(keys);
-      const prefix = `${versionTable}|${state.version}|${context}|`;
+      const version = BigInt(state.version);
+      const tenantKey = `${versionTable}|${tenantId}`;
+      let held = tenants.get(tenantKey);
+      // A request that read an older version than one already seen (it started before the write
+      // committed) computes its own figures and keeps none.
+      if (held && held.version > version) return load(keys);
+      if (!held || held.version < version) {
+        held = { version, entries: new Map() };
+        tenants.set(tenantKey, held);
+      }
       const out = new Map<string, V>();
       const missing: string[] = [];
       for (const k of keys) {
-        const hit = entries.get(prefix + k);
-        if (hit) out.set(k, hit.value as V); else missing.push(k);
+        const hit = held.entries.get(`${context}|${k}`);
+        if (hit !== undefined) out.set(k, hit as V); else missing.push(k);
       }
       if (missing.length > 0) {
         const loaded = await load(missing);
+        if (held.entries.size + missing.length > entriesPerTenant) held.entries.clear();
         for (const k of missing) {
           if (!loaded.has(k)) continue;
           const value = loaded.get(k) as V;
-          entries.set(prefix + k, { value });
+          held.entries.set(`${context}|${k}`, value);
           out.set(k, value);
         }
       }

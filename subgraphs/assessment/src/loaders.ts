@@ -134,7 +134,7 @@ const PROGRESS_SQL = `with k as (select * from unnest(?::text[], ?::uuid[], ?::t
 export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: () => Date, principal?: Principal, cache: SummaryCache = createSummaryCache()) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
   // What a unit's progress covers depends on the caller's scope.
-  const progressContext = principal ? `${principal.tenantId}|${sessionVariables(principal)['app.scope_unit']}` : null;
+  const progressContext = principal ? sessionVariables(principal)['app.scope_unit'] : null;
   return {
     metrics,
     template: byIdLoader((k) => em.execute<TemplateRow[]>(`select ${TEMPLATE_COLUMNS} from assessment.template t where t.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
@@ -183,7 +183,7 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
       };
       // The counts are reused while the tenant's campaigns and summaries are unchanged; which of
       // them are overdue is decided now, from the deadline of their tier.
-      const counts = progressContext ? await cache.through(em, 'assessment.summary_version', progressContext, keys, load) : await load(keys);
+      const counts = principal && progressContext !== null ? await cache.through(em, 'assessment.summary_version', principal.tenantId, progressContext, keys, load) : await load(keys);
       const at = now().getTime();
       return keys.map((k) => (counts.get(k) ?? []).map(({ dueAt, ...r }) => ({ ...r, overdue: dueAt !== null && new Date(dueAt).getTime() < at ? r.count : 0 })));
     }),

@@ -140,8 +140,8 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
       // Reused while the tenant's summaries are unchanged; what a unit's figures cover depends on
       // the caller's scope, the collection rate on the day.
       const day = today();
-      const context = `${principal.tenantId}|${sessionVariables(principal)['app.scope_unit']}|${day}`;
-      const got = await cache.through(em, 'members.summary_version', context, unitIds, (missing) => loadStatistics(em, missing, day));
+      const context = `${sessionVariables(principal)['app.scope_unit']}|${day}`;
+      const got = await cache.through(em, 'members.summary_version', principal.tenantId, context, unitIds, (missing) => loadStatistics(em, missing, day));
       return unitIds.map((u) => got.get(u)!);
     }),
     /** Age bands of many subtrees in one statement (only when a query asks for them). */

@@ -286,7 +286,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, _now: 
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
   const cache = opts.cache ?? createSummaryCache();
   // What a unit's statistics cover depends on the caller's scope (see subtreeStatSql).
-  const statisticsContext = `${principal.tenantId}|${sessionVariables(principal)['app.scope_unit']}`;
+  const statisticsContext = sessionVariables(principal)['app.scope_unit'];
   return {
     order: byIdLoader(async (keys) => (await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from services.service_order_view o where o.id = any(?::uuid[])`, [ids(keys)])).map(orderDates), (o) => o.id),
     wish: byIdLoader(async (keys) => (await em.execute<WishRow[]>(`select ${WISH_COLUMNS} from services.micro_wish_view w where w.id = any(?::uuid[])`, [ids(keys)])).map(wishDates), (w) => w.id),
@@ -311,7 +311,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, _now: 
      * per unit, most of a unit's summary) is read apart, only for the median (`closeHours`).
      */
     statistics: new DataLoader<string, StatRow[]>(async (keys) => {
-      const got = await cache.through(em, 'services.summary_version', statisticsContext, keys, async (missing) => {
+      const got = await cache.through(em, 'services.summary_version', principal.tenantId, statisticsContext, keys, async (missing) => {
         const rows = await em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) <> 'close_hours:'"), [ids(missing)]);
         const byUnit = new Map<string, StatRow[]>(missing.map((k) => [k, []]));
         for (const r of rows) byUnit.get(r.root_id)?.push(r);

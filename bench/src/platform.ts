@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort, generateInternalKeyPair, type InternalKeyPair } from '@trellis/platform';
-import { subgraphCatalogue } from '@trellis/infra/catalogue.ts';
+import { serviceNodeFlags, subgraphCatalogue } from '@trellis/infra/catalogue.ts';
 
 export interface ServiceProcess { name: string; pid: number; url: string; child: ChildProcess }
 export interface RunningPlatform { gatewayUrl: string; services: ServiceProcess[]; keys: InternalKeyPair; close(): Promise<void> }
@@ -20,7 +20,8 @@ export async function startPlatform(opts: { adminUrl: string; appPassword: strin
   };
   const spawn = (name: string, args: string[], extra: Record<string, string>, url: string) => new Promise<void>((resolve, reject) => {
     // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile per service there when it stops (open in Chrome's DevTools).
-    const execArgv = process.env.BENCH_CPU_PROF_DIR ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : process.execArgv;
+    const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const execArgv = [...process.execArgv, ...serviceNodeFlags(name), ...profile];
     const child = fork(serve, args, { env: { ...base, ...extra }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     services.push({ name, pid: child.pid!, url, child });
     child.once('message', () => resolve());

@@ -10,6 +10,7 @@ import { loadMembersDemo } from '../demo/members.ts';
 import { loadAssessmentDemo } from '../demo/assessment.ts';
 import { loadServicesDemo } from '../demo/services.ts';
 import { subgraphModules } from '../subgraphs.ts';
+import { serviceNodeFlags } from '../catalogue.ts';
 
 /**
  * `npm start`: database (embedded unless DATABASE_URL is set), migrations, demo data when the
@@ -55,7 +56,7 @@ try {
   const serve = fileURLToPath(new URL('./serve.ts', import.meta.url));
   const base = { ...process.env, DATABASE_URL: db.adminUrl, INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem };
   const spawn = (args: string[], extra: Record<string, string>) => new Promise<void>((resolve, reject) => {
-    const child = fork(serve, args, { env: { ...base, ...extra } });
+    const child = fork(serve, args, { env: { ...base, ...extra }, execArgv: [...process.execArgv, ...serviceNodeFlags(args.at(-1)!)] });
     children.push(child);
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with code ${code}`)));

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { seed as seedOrganisation, type SeedInput, type SeedMember } from '@trellis/organisation/seed.ts';
+import { seed as seedOrganisation, type SeedInput } from '@trellis/organisation/seed.ts';
 import { seed as seedMembers } from '@trellis/members/seed.ts';
 import { prepareDatabase } from '../database.ts';
 import { deriveSeed, mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
@@ -84,18 +84,11 @@ async function seedTenant(
   await timed('organisation', () => seedOrganisation({ ...base, members: [], organisationSeq: 0, tenant: { slug: shape.slug, name, kind: 'CITY' } }));
   const organisationSeq = Number((await client.query<{ s: string }>(`select last_seq::text as s from events.counter where topic = 'organisation' and tenant_id = $1`, [tenantId])).rows[0]?.s ?? 0);
   o.bar.start(`${shape.slug}: members`, tree.units.length + shape.members);
-  await timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode } as Parameters<typeof seedMembers>[0]));
-  if (o.later.length) {
-    // Later seeds get every member (the contract's SeedMember), read back from the members schema.
-    // Categories travel as one comma-joined text: parsing a million array literals row by row cost more than the query.
-    const members = await timed('read members', async () => (await client.query<Omit<SeedMember, 'categories'> & { categories: string }>(
-      `select id::text as "id", org_unit_id::text as "orgUnitId", array_to_string(categories, ',') as categories, reported_in_community::text as "reportedInCommunity",
-              birth_date::text as "birthDate", stage from members.member where tenant_id = $1 order by id`, [tenantId])).rows
-      .map((m): SeedMember => ({ ...m, categories: m.categories ? m.categories.split(',') : [] })));
-    for (const l of o.later) {
-      o.bar.start(`${shape.slug}: ${l.name}`, members.length);
-      await timed(l.name, () => l.seed({ ...base, members, organisationSeq }));
-    }
+  // Later seeds get every member (the contract's SeedMember) as the members seed generated them.
+  const members = await timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode }));
+  for (const l of o.later) {
+    o.bar.start(`${shape.slug}: ${l.name}`, members.length);
+    await timed(l.name, () => l.seed({ ...base, members, organisationSeq }));
   }
   o.bar.stop();
   o.log(`${shape.slug}: ${tree.units.length.toLocaleString('en')} units, ${shape.members.toLocaleString('en')} members in ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);

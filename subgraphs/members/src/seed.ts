@@ -8,7 +8,7 @@
 // register in at their community, about 3 % are probationary, a few percent are in the pipeline
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
-import { copyLines, copyRows, type CopyValue } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines } from '@trellis/platform/db/copy.ts';
 import { deriveSeed, mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
@@ -50,17 +50,36 @@ const EDUCATION_BY_ERA: [number, [string, number][]][] = [
 const WORKING: [string, number][] = [['IN_SERVICE', 40], ['SELF_MANAGED', 25], ['FLOATING_IN', 10], ['LAID_OFF', 8], ['NEW_ORGANISATION', 17]];
 
 const DAY = 86_400_000;
-const dates = new Map<number, string>();
+/** Memoised dates, by day number + DATE_OFFSET (1860 to 2133). */
+const dates: (string | undefined)[] = new Array(100_000).fill(undefined);
+const DATE_OFFSET = 40_000;
 /** Day number → 'YYYY-MM-DD', memoised (a few thousand distinct days serve a million rows). */
 function ymd(day: number): string {
-  let s = dates.get(day);
-  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); dates.set(day, s); }
+  const i = day + DATE_OFFSET;
+  let s = dates[i];
+  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); if (i >= 0 && i < dates.length) dates[i] = s; }
   return s;
 }
-function uuid(r: () => number): string {
-  const h = (n: number) => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0').slice(0, n);
-  return `${h(8)}-${h(4)}-4${h(3)}-${(8 + Math.floor(r() * 4)).toString(16)}${h(3)}-${h(6)}${h(6)}`;
+const compactDates = new Map<string, string>();
+/** 'YYYY-MM-DD' → 'YYYYMMDD', memoised. */
+function compact(date: string): string {
+  let s = compactDates.get(date);
+  if (s === undefined) { s = date.replace(/-/g, ''); compactDates.set(date, s); }
+  return s;
 }
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The first `n` hexadecimal digits of a 32-bit draw, through a byte table (a million ids). */
+function hex(r: () => number, n: number): string {
+  const x = Math.floor(r() * 0x100000000);
+  const s = HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
+  return n === 8 ? s : s.slice(0, n);
+}
+function uuid(r: () => number): string {
+  return `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-${(8 + Math.floor(r() * 4)).toString(16)}${hex(r, 3)}-${hex(r, 6)}${hex(r, 6)}`;
+}
+const PHONE_PREFIXES = ['39', '38', '37', '58', '86', '88', '33', '77', '35', '52'];
+/** COPY's text form of a date or null. */
+const ymdOrNull = (day: number | null) => (day === null ? '\\N' : ymd(day));
 
 const MEMBER_COLUMNS = ['id', 'org_unit_id', 'name', 'gender', 'birth_date', 'ethnicity', 'education', 'phone', 'id_card_cipher', 'id_card_masked',
   'id_card_hash', 'stage', 'applied_on', 'activist_on', 'target_on', 'joined_on', 'full_on', 'categories', 'flags', 'reported_in_community',
@@ -82,10 +101,11 @@ export interface GeneratedMember extends SeedMember {
 }
 
 /**
- * The members of one tenant as COPY rows of MEMBER_COLUMNS, generated lazily. With `out`, each
- * member's facts are also kept there for the ledgers and the summaries (and for later seeds).
+ * The members of one tenant as COPY lines of MEMBER_COLUMNS (text format; no value needs
+ * escaping), generated lazily. With `out`, each member's facts are also kept there for the
+ * ledgers and the summaries (and for later seeds).
  */
-export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[]): Generator<CopyValue[]> {
+export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[]): Generator<string> {
   const r = mulberry32((input.seed ^ 0x5eed) + [...input.tenantId].reduce((s, c) => (s * 31 + c.charCodeAt(0)) >>> 0, 7));
   const total = input.memberCount ?? DEFAULT_COUNT[input.profile];
   const today = Math.floor(input.now.getTime() / DAY);
@@ -109,7 +129,9 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
   const sum = weights.reduce((a, b) => a + b, 0);
   const counts = weights.map((w) => Math.floor((w * total) / sum));
   for (let left = total - counts.reduce((a, b) => a + b, 0); left > 0; left--) counts[Math.floor(r() * counts.length)]!++;
-  const seen = new Set<string>();
+  // ID numbers given so far: the sequence numbers taken per district and birth day (a key small
+  // enough to stay an integer the engine hashes fast; most such days hold one or two members).
+  const seen = new Map<number, number[]>();
   const created = input.now.toISOString();
   for (let h = 0; h < hosts.length; h++) {
     const unit = hosts[h]!;
@@ -125,7 +147,8 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
         : residential && r() < 0.62 ? 60 + Math.floor(Math.pow(r(), 1.4) * 33)
         : 23 + Math.floor(r() * 37);
       const birth = Date.UTC(year - age, 0, 1) / DAY - Math.floor(r() * 365) - 1;
-      const bornYear = new Date(birth * DAY).getUTCFullYear();
+      const birthText = ymd(birth);
+      const bornYear = Number(birthText.slice(0, 4));
       const male = r() < (bornYear < 1970 ? 0.66 : 0.54);
       const older = bornYear < 1975;
       const given = male ? (older ? GIVEN.olderMale : GIVEN.youngerMale) : (older ? GIVEN.olderFemale : GIVEN.youngerFemale);
@@ -177,22 +200,25 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
         applied = activist - 183 - Math.floor(r() * 300);
       }
       // GB 11643 number: district region code, birth date, sequence (odd for men), check character.
-      const birthText = ymd(birth);
+      const regionCode = region + Math.max(0, where.district);
       let number = '';
-      do {
+      const day = (regionCode - region) * 65_536 + birth + 32_768;
+      let taken = seen.get(day);
+      if (!taken) seen.set(day, (taken = []));
+      for (;;) {
         const seq = Math.floor(r() * 500) * 2 + (male ? 1 : 0);
-        const first17 = `${region + Math.max(0, where.district)}${birthText.replace(/-/g, '')}${String(seq).padStart(3, '0')}`;
+        if (taken.includes(seq)) continue;
+        taken.push(seq);
+        const first17 = `${regionCode}${compact(birthText)}${seq < 10 ? '00' : seq < 100 ? '0' : ''}${seq}`;
         number = first17 + idCardCheck(first17);
-      } while (seen.has(number));
-      seen.add(number);
-      yield [
-        id, unit.id, name, male ? 'MALE' : 'FEMALE', birthText, weighted(r, ETHNICITY), education,
-        `1${pick(r, ['39', '38', '37', '58', '86', '88', '33', '77', '35', '52'])}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`,
-        encrypt(number, `${input.tenantId}:${id}`), maskIdCard(number), blindIndex(input.tenantId, number),
-        stage, applied === null ? null : ymd(applied), activist === null ? null : ymd(activist), target === null ? null : ymd(target),
-        joined === null ? null : ymd(joined), full === null ? null : ymd(full), cats, flags, reported,
-        unit.path, input.tenantId, created, created,
-      ];
+        break;
+      }
+      const ethnicity = weighted(r, ETHNICITY);
+      const phone = `1${pick(r, PHONE_PREFIXES)}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`;
+      yield `${id}\t${unit.id}\t${name}\t${male ? 'MALE' : 'FEMALE'}\t${birthText}\t${ethnicity}\t${education}\t${phone}\t`
+        + `${encrypt(number, `${input.tenantId}:${id}`)}\t${maskIdCard(number)}\t${blindIndex(input.tenantId, number)}\t${stage}\t`
+        + `${ymdOrNull(applied)}\t${ymdOrNull(activist)}\t${ymdOrNull(target)}\t${ymdOrNull(joined)}\t${ymdOrNull(full)}\t`
+        + `{${cats.join(',')}}\t{${flags.join(',')}}\t${reported ?? '\\N'}\t${unit.path}\t${input.tenantId}\t${created}\t${created}\n`;
       out?.push({
         id, orgUnitId: unit.id, categories: cats, reportedInCommunity: reported, birthDate: birthText, stage,
         unit: where.index, reportedIn: reported === null ? -1 : info.get(reported)!.index, flags, education, birth, joined,
@@ -225,7 +251,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     const bulk = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
     if (bulk) {
-      await client.query(`set local maintenance_work_mem = '1GB'`);
+      await client.query(`set local maintenance_work_mem = '2GB'`);
       for (const table of ['member', 'recruitment_step', 'dues_account', 'dues_payment', 'point_event']) restore.push(await deferIndexes(client, `members.${table}`));
     }
     // Party members the tenant already holds get their ledgers too when they have none (every
@@ -243,7 +269,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
         id: m.id, unit: unitIndex.get(m.unit)!, stage: m.stage, categories: m.categories ? m.categories.split(',') : [], flags: m.flags ? m.flags.split(',') : [],
         joined: Date.parse(`${m.joined}T00:00:00Z`) / DAY, account: !m.account, baseline: !m.baseline,
       }));
-    await copyRows(client, 'members.member', MEMBER_COLUMNS, generateMembers(input, members), input.progress);
+    await copyLines(client, 'members.member', MEMBER_COLUMNS, generateMembers(input, members), input.progress);
     // The current stage's step, as a registry that was migrated in would record it.
     const recorded = input.now.toISOString();
     await copyLines(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'],
@@ -436,44 +462,71 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
   const thisMonth = monthOfDay(today);
   const stamp = now.toISOString();
   const units = input.units;
-  interface Account { m: LedgerMember; amount: string; from: number; habit: number; late: number; stopsAfter: number; silent: boolean }
+  interface Account { m: LedgerMember; basis: string; income: number | null; fen: number; from: number; habit: number; late: number; stopsAfter: number; silent: boolean }
   const accounts: Account[] = [];
-  const accountLines = function* () {
-    for (const m of members) {
-      if (!PARTY.has(m.stage) || m.account === false) continue;
-      const basis = m.categories.includes('RETIRED') ? 'RETIRED' : m.categories.includes('LAID_OFF') || m.categories.includes('HARDSHIP') ? 'FIXED' : 'EMPLOYED';
-      const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-      const income = basis === 'FIXED' ? null
-        : basis === 'RETIRED' ? Math.round(Math.min(15000, Math.max(1500, 3800 * Math.exp(0.35 * z))) / 10) * 10
-        : Math.round(Math.min(60000, Math.max(2000, 6500 * Math.exp(0.5 * z))) / 10) * 10;
-      // Incomes are whole tens and rates whole tenths of a percent: the amount is exact in fen.
-      const fen = income === null ? 20 : Math.round(income * rate(income, basis === 'RETIRED' ? DEFAULT_RETIREE_BRACKETS : DEFAULT_EMPLOYED_BRACKETS) * 100);
-      const amount = (fen / 100).toFixed(2);
-      const from = Math.max(monthOfDay(m.joined!), jan);
-      const a: Account = { m, amount, from, habit: r(), late: Math.floor(r() * 10), stopsAfter: Math.floor(r() * 6), silent: m.flags.includes('LOST_CONTACT') || m.flags.includes('POCKET_MEMBER') };
-      accounts.push(a);
-      if (fen > 0) summary.add(m.unit, 'duesFrom', ymd(monthStart(from)).slice(0, 7));
-      yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${income ?? '\\N'}\t${amount}\t${ymd(monthStart(from))}\t${basis}\tt\tseed\t${stamp}\n`;
-    }
-  };
+  for (const m of members) {
+    if (!PARTY.has(m.stage) || m.account === false) continue;
+    const basis = m.categories.includes('RETIRED') ? 'RETIRED' : m.categories.includes('LAID_OFF') || m.categories.includes('HARDSHIP') ? 'FIXED' : 'EMPLOYED';
+    const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const income = basis === 'FIXED' ? null
+      : basis === 'RETIRED' ? Math.round(Math.min(15000, Math.max(1500, 3800 * Math.exp(0.35 * z))) / 10) * 10
+      : Math.round(Math.min(60000, Math.max(2000, 6500 * Math.exp(0.5 * z))) / 10) * 10;
+    // Incomes are whole tens and rates whole tenths of a percent: the amount is exact in fen.
+    const fen = income === null ? 20 : Math.round(income * rate(income, basis === 'RETIRED' ? DEFAULT_RETIREE_BRACKETS : DEFAULT_EMPLOYED_BRACKETS) * 100);
+    const from = Math.max(monthOfDay(m.joined!), jan);
+    accounts.push({
+      m, basis, income, fen, from, habit: r(), late: Math.floor(r() * 10), stopsAfter: Math.floor(r() * 6),
+      silent: m.flags.includes('LOST_CONTACT') || m.flags.includes('POCKET_MEMBER'),
+    });
+    if (fen > 0) summary.add(m.unit, 'duesFrom', ymd(monthStart(from)).slice(0, 7));
+  }
+  // Accounts and payments in primary-key order (by member id; payments by month within a
+  // member), so each key is built from sorted rows.
+  accounts.sort((x, y) => (x.m.id < y.m.id ? -1 : x.m.id > y.m.id ? 1 : 0));
   await copyLines(client, 'members.dues_account',
-    ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'], accountLines());
-  const paymentLines = function* () {
+    ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
+    (function* () {
+      for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
+    })());
+  // Payments in COPY's binary format (eleven million rows for a city: parsing their text was
+  // most of the server's work). recorded_at is the day's midnight in the session's time zone, as
+  // `paid_on::timestamptz` gives it.
+  const midnight = new Map((await client.query<{ day: number; micros: string }>(
+    `select (d::date - date '1970-01-01') as day, (extract(epoch from d::date::timestamptz) * 1000000)::bigint::text as micros
+       from generate_series($1::date, $2::date, interval '1 day') d`, [ymd(monthStart(jan)), ymd(today)])).rows.map((x) => [x.day, Number(x.micros)]));
+  const tenant = binaryUuid(tenantId);
+  const seedBytes = Buffer.from('seed');
+  const amounts = new Map<number, Buffer>();
+  const w = new CopyBinaryWriter();
+  const payments = function* () {
     for (const a of accounts) {
-      if (a.silent) continue;
+      if (a.silent || a.fen <= 0) continue;
+      let member: Buffer | undefined;
+      let amount: Buffer | undefined;
       for (let mi = a.from; mi <= thisMonth; mi++) {
         const paid = a.habit < 0.88 ? monthStart(mi) + a.late
           : a.habit < 0.96 ? monthStart(mi - (mi % 3) + 2) + a.late
           : mi < a.from + a.stopsAfter ? monthStart(mi) + a.late : null;
         if (paid === null || paid > today) continue;
-        const month = ymd(monthStart(mi));
-        summary.add(a.m.unit, 'duesPaid', month.slice(0, 7));
-        const on = ymd(paid);
-        yield `${tenantId}\t${a.m.id}\t${month}\t${a.amount}\t${on}\tseed\t${on}\n`;
+        summary.add(a.m.unit, 'duesPaid', ymd(monthStart(mi)).slice(0, 7));
+        member ??= binaryUuid(a.m.id);
+        if (!amount) {
+          amount = amounts.get(a.fen);
+          if (!amount) amounts.set(a.fen, (amount = binaryNumeric2(a.fen)));
+        }
+        w.row(7);
+        w.bytes(tenant);
+        w.bytes(member);
+        w.date(monthStart(mi));
+        w.bytes(amount);
+        w.date(paid);
+        w.bytes(seedBytes);
+        w.timestamp(midnight.get(paid)!);
+        yield;
       }
     }
   };
-  await copyLines(client, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], paymentLines());
+  await copyBinary(client, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
   const janDay = ymd(monthStart(jan));
   await copyLines(client, 'members.point_event',
     ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],

@@ -247,8 +247,12 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
 
     // A load larger than what the tables hold builds their indexes once afterwards instead of
     // maintaining them row by row. Inside the transaction: a failure restores them untouched.
-    const existing = Number((await client.query<{ n: string }>(`select greatest(reltuples, 0)::bigint::text as n from pg_class where oid = 'members.member'::regclass`)).rows[0]!.n);
-    const bulk = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing);
+    // Counted (up to the load's size), not estimated: another tenant may have just committed a
+    // million members that no statistics show yet, and rebuilding their indexes would cost more
+    // than the load.
+    const load = input.memberCount ?? DEFAULT_COUNT[input.profile];
+    const existing = (await client.query<{ n: number }>('select count(*)::int as n from (select 1 from members.member limit $1) x', [load])).rows[0]!.n;
+    const bulk = load > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
     if (bulk) {
       await client.query(`set local maintenance_work_mem = '2GB'`);
@@ -270,6 +274,8 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
         joined: Date.parse(`${m.joined}T00:00:00Z`) / DAY, account: !m.account, baseline: !m.baseline,
       }));
     await copyLines(client, 'members.member', MEMBER_COLUMNS, generateMembers(input, members), input.progress);
+    // Later seeds need the members, not their ledgers: they may start now, on their own connections.
+    input.onMembers?.(members);
     // The current stage's step, as a registry that was migrated in would record it.
     const recorded = input.now.toISOString();
     await copyLines(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'],

@@ -272,7 +272,8 @@ class Stats {
 
 /** Secondary indexes of `table` worth dropping for a load of `rows` (more than it holds, and many). */
 async function secondaryIndexes(client: pg.Client, table: string, rows: number): Promise<{ name: string; def: string }[]> {
-  const existing = Number((await client.query<{ n: string }>(`select greatest(reltuples, 0)::bigint::text as n from pg_class where oid = $1::regclass`, [table])).rows[0]!.n);
+  // Counted up to the load's size (another tenant's rows may have no statistics yet).
+  const existing = (await client.query<{ n: number }>(`select count(*)::int as n from (select 1 from ${table} limit $1) x`, [rows])).rows[0]!.n;
   if (rows <= Math.max(10_000, existing)) return [];
   return (await client.query<{ name: string; def: string }>(
     `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i

@@ -97,6 +97,23 @@ export class CopyBinaryWriter {
     this.buf.set(b, this.at);
     this.at += b.length;
   }
+  /** An integer (int4). */
+  int32(v: number) {
+    this.room(8);
+    this.at = this.buf.writeInt32BE(4, this.at);
+    this.at = this.buf.writeInt32BE(v, this.at);
+  }
+  /** A one-dimensional int4[] without nulls. */
+  int32Array(values: ArrayLike<number>) {
+    this.room(24 + 8 * values.length);
+    this.at = this.buf.writeInt32BE(20 + 8 * values.length, this.at);
+    // Dimensions, no nulls, element type int4 (oid 23), length, lower bound 1.
+    for (const v of [1, 0, 23, values.length, 1]) this.at = this.buf.writeInt32BE(v, this.at);
+    for (let i = 0; i < values.length; i++) {
+      this.at = this.buf.writeInt32BE(4, this.at);
+      this.at = this.buf.writeInt32BE(values[i]!, this.at);
+    }
+  }
   /** A date from its day number since 1970-01-01. */
   date(day: number) {
     this.room(8);

@@ -44,6 +44,8 @@ export interface SeedInput {
   memberCount?: number;
   /** Members seed: first six ID-number digits of the first district; later districts count up (default 420102). */
   regionCode?: number;
+  /** false: the seed leaves its tables' statistics to the caller (the driver analyzes every table once, after all tenants). */
+  analyze?: boolean;
   /**
    * Members seed: called with every generated member once they are loaded, before the ledgers and
    * summaries: later seeds need no more than that and may start on other connections meanwhile.

@@ -290,7 +290,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     await client.query('ROLLBACK');
     throw e;
   }
-  await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step; analyze members.dues_account; '
+  if (input.analyze !== false) await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step; analyze members.dues_account; '
     + 'analyze members.dues_payment; analyze members.point_event; analyze members.member_rollup; analyze members.member_reported_in');
   return members;
 }
@@ -372,18 +372,34 @@ class Summary {
     const units = this.units;
     const counts = this.counts;
     const births = this.births;
+    // Binary rows (a city has millions, a third of them with 31 day counts to parse as text).
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const text = new Map<string, Buffer>();
+    const bytes = (t: string) => { let b = text.get(t); if (!b) text.set(t, (b = Buffer.from(t))); return b; };
     const rows = function* () {
       for (const i of order) {
-        const id = units[i]!.id;
-        const lines: [string, string][] = [];
-        for (const [k, n] of counts[i]!) lines.push([k, `${tenantId}\t${id}\t${k}\t${n}\t\\N\n`]);
+        const id = binaryUuid(units[i]!.id);
+        const keys: [string, number, Int32Array | null][] = [];
+        for (const [k, n] of counts[i]!) keys.push([k, n, null]);
         for (const [month, days] of births[i]!) {
           let n = 0;
           for (const d of days) n += d;
-          lines.push([`birthMonth\t${month}`, `${tenantId}\t${id}\tbirthMonth\t${month}\t${n}\t{${days.join(',')}}\n`]);
+          keys.push([`birthMonth\t${month}`, n, days]);
         }
-        lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-        for (const [, line] of lines) yield line;
+        keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        for (const [k, n, days] of keys) {
+          const tab = k.indexOf('\t');
+          w.row(6);
+          w.bytes(tenant);
+          w.bytes(id);
+          w.bytes(bytes(k.slice(0, tab)));
+          w.bytes(bytes(k.slice(tab + 1)));
+          w.int32(n);
+          if (days) w.int32Array(days);
+          else w.null();
+          yield;
+        }
       }
     };
     const reported = [...this.reported].map(([unit, n]) => `${tenantId}\t${units[unit]!.id}\t${n}\n`);
@@ -392,10 +408,10 @@ class Summary {
     const { rows: [held] } = await client.query<{ rollup: boolean; reported: boolean }>(
       `select exists (select 1 from members.member_rollup where tenant_id = $1) as rollup,
               exists (select 1 from members.member_reported_in where tenant_id = $1) as reported`, [tenantId]);
-    if (!held!.rollup) await copyLines(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], rows());
+    if (!held!.rollup) await copyBinary(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
     else {
       await client.query('create temp table seed_rollup (tenant_id uuid, ancestor_id uuid, dim text, key text, count int, days int[]) on commit drop');
-      await copyLines(client, 'seed_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], rows());
+      await copyBinary(client, 'seed_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
       await client.query(
         `insert into members.member_rollup as r (tenant_id, ancestor_id, dim, key, count, days)
          select tenant_id, ancestor_id, dim, key, count, days from seed_rollup order by 1, 2, 3, 4
@@ -504,6 +520,8 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
   const seedBytes = Buffer.from('seed');
   const amounts = new Map<number, Buffer>();
   const w = new CopyBinaryWriter();
+  // Payments per unit and month of this year, added to the summary once they are all written.
+  const paidPerUnit = new Int32Array(units.length * 12);
   const payments = function* () {
     for (const a of accounts) {
       if (a.silent || a.fen <= 0) continue;
@@ -514,7 +532,7 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
           : a.habit < 0.96 ? monthStart(mi - (mi % 3) + 2) + a.late
           : mi < a.from + a.stopsAfter ? monthStart(mi) + a.late : null;
         if (paid === null || paid > today) continue;
-        summary.add(a.m.unit, 'duesPaid', ymd(monthStart(mi)).slice(0, 7));
+        paidPerUnit[a.m.unit * 12 + mi - jan]!++;
         member ??= binaryUuid(a.m.id);
         if (!amount) {
           amount = amounts.get(a.fen);
@@ -533,6 +551,9 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
     }
   };
   await copyBinary(client, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
+  for (let i = 0; i < paidPerUnit.length; i++) {
+    if (paidPerUnit[i]) summary.add(Math.floor(i / 12), 'duesPaid', ymd(monthStart(jan + (i % 12))).slice(0, 7), paidPerUnit[i]);
+  }
   const janDay = ymd(monthStart(jan));
   await copyLines(client, 'members.point_event',
     ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],

@@ -182,7 +182,7 @@ export async function seed(input: SeedInput): Promise<void> {
     await client.query('ROLLBACK');
     throw e;
   }
-  await client.query('analyze services.service_order; analyze services.micro_wish; analyze services.order_transition; analyze services.unit_stat; analyze services.subtree_stat; analyze services.provider_stat');
+  if (input.analyze !== false) await client.query('analyze services.service_order; analyze services.micro_wish; analyze services.order_transition; analyze services.unit_stat; analyze services.subtree_stat; analyze services.provider_stat');
 }
 
 const DAY = 24 * HOUR;

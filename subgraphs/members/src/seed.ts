@@ -315,8 +315,8 @@ class Summary {
   private readonly parent: Int32Array;
   /** Per unit: 'dim\tkey' → count. */
   private readonly counts: Map<string, number>[];
-  /** Per unit: 'YYYY-MM' → members born on each day (index 0 = day 1). */
-  private readonly births: Map<string, Int32Array>[];
+  /** Per unit: birth month (year × 12 + month − 1) → members born on each day (index 0 = day 1). */
+  private readonly births: Map<number, Int32Array>[];
   private readonly reported = new Map<number, number>();
 
   constructor(units: SeedUnit[]) {
@@ -327,9 +327,15 @@ class Summary {
     this.births = units.map(() => new Map());
   }
 
+  private readonly keys = new Map<string, Map<string, string>>();
+
   add(unit: number, dim: string, key: string, n = 1) {
     const c = this.counts[unit]!;
-    const k = `${dim}\t${key}`;
+    // 'dim\tkey' made once per pair: built for every member, it would be hashed at every lookup.
+    let byKey = this.keys.get(dim);
+    if (!byKey) this.keys.set(dim, (byKey = new Map()));
+    let k = byKey.get(key);
+    if (k === undefined) byKey.set(key, (k = `${dim}\t${key}`));
     c.set(k, (c.get(k) ?? 0) + n);
   }
 
@@ -342,10 +348,11 @@ class Summary {
     const up = this.parent[m.unit]!;
     if (up >= 0) {
       const b = this.births[up]!;
-      const month = m.birthDate.slice(0, 7);
+      const d = new Date(m.birth * DAY);
+      const month = d.getUTCFullYear() * 12 + d.getUTCMonth();
       let days = b.get(month);
       if (!days) b.set(month, (days = new Int32Array(31)));
-      days[Number(m.birthDate.slice(8, 10)) - 1]!++;
+      days[d.getUTCDate() - 1]!++;
     }
     if (m.reportedIn >= 0 && m.categories.includes('IN_SERVICE')) {
       this.add(m.reportedIn, 'reportedIn', '');
@@ -385,7 +392,7 @@ class Summary {
         for (const [month, days] of births[i]!) {
           let n = 0;
           for (const d of days) n += d;
-          keys.push([`birthMonth\t${month}`, n, days]);
+          keys.push([`birthMonth\t${ymd(monthStart(month)).slice(0, 7)}`, n, days]);
         }
         keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         for (const [k, n, days] of keys) {

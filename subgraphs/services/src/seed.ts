@@ -98,13 +98,13 @@ export async function seed(input: SeedInput): Promise<void> {
         const state = old
           ? (roll < 0.9 ? 'CLOSED' : roll < 0.94 ? 'CANCELLED' : roll < 0.97 ? 'DONE' : 'IN_PROGRESS')
           : (roll < 0.55 ? 'CLOSED' : roll < 0.62 ? 'DONE' : roll < 0.7 ? 'IN_PROGRESS' : roll < 0.78 ? 'ACCEPTED' : roll < 0.84 ? 'POSTED' : roll < 0.9 ? 'TRIAGED' : roll < 0.97 ? 'SUBMITTED' : 'CANCELLED');
-        const taken = ['ACCEPTED', 'IN_PROGRESS', 'DONE', 'CLOSED'].includes(state);
+        const taken = TAKEN.has(state);
         const accepted = taken ? Math.min(now.getTime(), submitted + rand() * cat.response_hours * 1.2 * HOUR) : null;
         const done = state === 'DONE' || state === 'CLOSED' ? Math.min(now.getTime(), accepted! + (0.5 + rand() * 0.95) * (completionDue - accepted!)) : null;
         const closed = state === 'CLOSED' ? Math.min(now.getTime(), done! + rand() * 48 * HOUR) : null;
         const r = rand();
         const rating = state === 'CLOSED' ? (r < 0.62 ? 5 : r < 0.86 ? 4 : r < 0.95 ? 3 : r < 0.99 ? 2 : 1) : null;
-        const open = !['DONE', 'CLOSED', 'CANCELLED'].includes(state);
+        const open = !FINISHED.has(state);
         // Overdue orders stand where the five-minute sweep has left them: escalated to the street
         // once the completion deadline has passed, to the community when nobody took the order in time.
         const level = !open ? 0 : now.getTime() > completionDue ? 2 : !taken && now.getTime() > responseDue ? 1 : 0;
@@ -123,13 +123,13 @@ export async function seed(input: SeedInput): Promise<void> {
         orderStates.push(state);
         orderLast[i] = last;
         const u = unitIndex.get(unit)!;
-        stats.add(u, `state:${state}`);
+        stats.add(u, prefixed('state:', state));
         if (state === 'CLOSED') {
           stats.add(u, 'closed');
           if (dn! <= com) stats.add(u, 'closed_on_time');
           stats.add(u, 'rating_sum', rating!);
           stats.add(u, 'rating_n');
-          stats.add(u, `close_hours:${closeHoursBucket(cl! - sub)}`);
+          stats.add(u, CLOSE_HOURS[closeHoursBucket(cl! - sub)]!);
         }
         if (overdue && open) stats.add(u, 'overdue');
         if (taken) {
@@ -156,15 +156,15 @@ export async function seed(input: SeedInput): Promise<void> {
         const m = members[Math.floor(rand() * members.length)]!;
         const state = pick(wishStates);
         const collected = now.getTime() - rand() * 300 * 24 * HOUR;
-        const claimed = !['COLLECTED', 'VERIFIED', 'POSTED'].includes(state);
-        const fulfilled = ['FULFILLED', 'CONFIRMED', 'ARCHIVED'].includes(state) ? Math.min(now.getTime(), collected + rand() * 30 * 24 * HOUR) : null;
+        const claimed = !UNCLAIMED.has(state);
+        const fulfilled = FULFILLED.has(state) ? Math.min(now.getTime(), collected + rand() * 30 * 24 * HOUR) : null;
         const id = uuid(rand);
         const title = pick(WISHES);
         const resident = `${pick(SURNAMES)}奶奶`;
         const col = Math.round(collected);
         const ful = fulfilled == null ? null : Math.round(fulfilled);
         const u = unitIndex.get(m.orgUnitId)!;
-        stats.add(u, `wish:${state}`);
+        stats.add(u, prefixed('wish:', state));
         if (ful !== null) stats.add(u, 'wishes_fulfilled');
         wishSteps.push(`${tenantId}\t${id}\t${state}\timport\tseed\t${ts(ful ?? col)}\timported\n`);
         yield `${id}\t${tenantId}\t${m.orgUnitId}\t${units[u]!.path}\t${title}\t${resident}\t${state}\t${claimed ? m.id : '\\N'}\tseed\t${ts(col)}\t${ts(ful)}\t${ts(ful ?? col)}\n`;
@@ -184,6 +184,22 @@ export async function seed(input: SeedInput): Promise<void> {
   }
   if (input.analyze !== false) await client.query('analyze services.service_order; analyze services.micro_wish; analyze services.order_transition; analyze services.unit_stat; analyze services.subtree_stat; analyze services.provider_stat');
 }
+
+const TAKEN = new Set(['ACCEPTED', 'IN_PROGRESS', 'DONE', 'CLOSED']);
+const FINISHED = new Set(['DONE', 'CLOSED', 'CANCELLED']);
+const UNCLAIMED = new Set(['COLLECTED', 'VERIFIED', 'POSTED']);
+const FULFILLED = new Set(['FULFILLED', 'CONFIRMED', 'ARCHIVED']);
+// Metric names made once: a name built for every order would be hashed again at every lookup.
+const named = new Map<string, Map<string, string>>();
+/** `prefix` + `value` (both constants, whose hashes the engine keeps), the same string each time. */
+function prefixed(prefix: string, value: string): string {
+  let m = named.get(prefix);
+  if (!m) named.set(prefix, (m = new Map()));
+  let s = m.get(value);
+  if (s === undefined) m.set(value, (s = prefix + value));
+  return s;
+}
+const CLOSE_HOURS = Array.from({ length: 1441 }, (_, h) => `close_hours:${h}`);
 
 const DAY = 24 * HOUR;
 const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -215,10 +231,13 @@ function closeHoursBucket(ms: number): number {
  * first; the units come parents first) and per-provider figures. Written straight into empty
  * summaries, or added to a tenant's existing ones.
  */
+const PROVIDER_METRICS = ['open', 'rating_sum', 'rating_n'] as const;
+
 class Stats {
   private readonly units: SeedUnit[];
   private readonly own: Map<string, number>[];
-  private readonly providers = new Map<string, Map<string, number>>();
+  /** Per provider: open, rating_sum, rating_n. */
+  private readonly providers = new Map<string, Float64Array>();
 
   constructor(units: SeedUnit[]) {
     this.units = units;
@@ -230,10 +249,10 @@ class Stats {
     c.set(metric, (c.get(metric) ?? 0) + n);
   }
 
-  provider(id: string, metric: string, n = 1) {
+  provider(id: string, metric: 'open' | 'rating_sum' | 'rating_n', n = 1) {
     let c = this.providers.get(id);
-    if (!c) this.providers.set(id, (c = new Map()));
-    c.set(metric, (c.get(metric) ?? 0) + n);
+    if (!c) this.providers.set(id, (c = new Float64Array(3)));
+    c[PROVIDER_METRICS.indexOf(metric)]! += n;
   }
 
   async write(client: pg.Client, tenantId: string) {
@@ -252,7 +271,8 @@ class Stats {
     const providerIds = [...this.providers.keys()];
     await this.merge(client, tenantId, 'unit_stat', 'unit_id', lines(own, (i) => units[i]!.id)());
     await this.merge(client, tenantId, 'subtree_stat', 'ancestor_id', lines(subtree, (i) => units[i]!.id)());
-    await this.merge(client, tenantId, 'provider_stat', 'provider_id', lines([...this.providers.values()], (i) => providerIds[i]!)());
+    await this.merge(client, tenantId, 'provider_stat', 'provider_id',
+      lines([...this.providers.values()].map((v) => new Map(PROVIDER_METRICS.map((k, i) => [k, v[i]!]))), (i) => providerIds[i]!)());
   }
 
   /** Rows (tenant, id, metric, value) into `table`: copied when the tenant has none yet, added to its rows otherwise. */

@@ -97,6 +97,35 @@ export class CopyBinaryWriter {
     this.buf.set(b, this.at);
     this.at += b.length;
   }
+  /** A uuid from its text form. */
+  uuid(id: string) {
+    this.room(20);
+    this.at = this.buf.writeInt32BE(16, this.at);
+    this.at += this.buf.write(id.replace(/-/g, ''), this.at, 16, 'hex');
+  }
+  /** Text (or any type whose binary form is its UTF-8 text, such as ltree after its version byte). */
+  text(s: string, prefix?: number) {
+    const extra = prefix === undefined ? 0 : 1;
+    this.room(4 + extra + 3 * s.length);
+    const start = this.at;
+    this.at += 4;
+    if (prefix !== undefined) this.at = this.buf.writeUInt8(prefix, this.at);
+    this.at += this.buf.write(s, this.at, 'utf8');
+    this.buf.writeInt32BE(this.at - start - 4, start);
+  }
+  /** An ltree (binary form: version 1, then the path as text). */
+  ltree(path: string) { this.text(path, 1); }
+  /** A smallint. */
+  int16(v: number) {
+    this.room(6);
+    this.at = this.buf.writeInt32BE(2, this.at);
+    this.at = this.buf.writeInt16BE(v, this.at);
+  }
+  bool(v: boolean) {
+    this.room(5);
+    this.at = this.buf.writeInt32BE(1, this.at);
+    this.at = this.buf.writeUInt8(v ? 1 : 0, this.at);
+  }
   /** An integer (int4). */
   int32(v: number) {
     this.room(8);

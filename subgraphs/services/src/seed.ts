@@ -4,7 +4,7 @@
 // into their tables, and the per-unit, per-subtree and per-provider summaries it computed while
 // generating them, so every summary is exact when it returns.
 import type pg from 'pg';
-import { copyLines, copyRows } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
@@ -136,17 +136,47 @@ export async function seed(input: SeedInput): Promise<void> {
           if (state === 'ACCEPTED' || state === 'IN_PROGRESS') stats.provider(m.id, 'open');
           if (state === 'CLOSED') { stats.provider(m.id, 'rating_sum', rating!); stats.provider(m.id, 'rating_n'); }
         }
-        yield `${id}\t${tenantId}\t${unit}\t${units[u]!.path}\t${cat.id}\t${title}\t${resident}\t${phone}\t${channel}\tseed\t${state}\t`
-          + `${taken ? `MEMBER\t${m.id}\t党员志愿者` : '\\N\t\\N\t\\N'}\t${ts(sub)}\t${ts(res)}\t${ts(com)}\t${ts(acc)}\t${ts(dn)}\t${ts(cl)}\t`
-          + `${hours ?? '\\N'}\t${rating ?? '\\N'}\t${overdue ? 't' : 'f'}\t${level}\t${escalatedTo ?? '\\N'}\t${state === 'POSTED' ? ts(sub) : '\\N'}\t${ts(last)}\n`;
+        w.row(27);
+        w.uuid(id);
+        w.bytes(tenant);
+        w.uuid(unit);
+        w.ltree(units[u]!.path);
+        w.uuid(cat.id);
+        w.text(title);
+        w.text(resident);
+        w.text(phone);
+        w.text(channel);
+        w.text('seed');
+        w.text(state);
+        if (taken) { w.text('MEMBER'); w.uuid(m.id); w.text('党员志愿者'); } else { w.null(); w.null(); w.null(); }
+        for (const t of [sub, res, com, acc, dn, cl]) stamp(t);
+        if (hours === null) w.null(); else w.bytes(binaryNumeric2(hours * 100));
+        if (rating === null) w.null(); else w.int16(rating);
+        w.bool(overdue);
+        w.int16(level);
+        if (escalatedTo === null) w.null(); else w.uuid(escalatedTo);
+        stamp(state === 'POSTED' ? sub : null);
+        stamp(last);
+        yield;
       }
     }
-    await copyLines(client, 'services.service_order', ['id', 'tenant_id', 'unit_id', 'org_path', 'category_id', 'title', 'resident_name', 'resident_phone', 'channel',
+    // Orders and their history in COPY's binary format (a city has a million and a half: parsing
+    // their uuids and timestamps as text was much of the server's work).
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    /** A timestamptz from whole epoch milliseconds, or null. */
+    const stamp = (ms: number | null) => (ms === null ? w.null() : w.timestamp(ms * 1000));
+    await copyBinary(client, 'services.service_order', ['id', 'tenant_id', 'unit_id', 'org_path', 'category_id', 'title', 'resident_name', 'resident_phone', 'channel',
       'submitted_by', 'state', 'provider_kind', 'provider_member_id', 'provider_name', 'submitted_at', 'response_due', 'completion_due', 'accepted_at', 'done_at',
-      'closed_at', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to', 'posted_at', 'updated_at'], orders(), progress);
+      'closed_at', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to', 'posted_at', 'updated_at'], w, orders(), progress);
     // Every order carries its history's last step (who: the seed; from which state: unknown).
-    await copyLines(client, 'services.order_transition', ['tenant_id', 'order_id', 'to_state', 'action', 'actor', 'at', 'note'],
-      (function* () { for (let i = 0; i < total; i++) yield `${tenantId}\t${orderIds[i]}\t${orderStates[i]}\timport\tseed\t${ts(orderLast[i]!)}\timported\n`; })());
+    await copyBinary(client, 'services.order_transition', ['tenant_id', 'order_id', 'to_state', 'action', 'actor', 'at', 'note'], w,
+      (function* () {
+        for (let i = 0; i < total; i++) {
+          w.row(7); w.bytes(tenant); w.uuid(orderIds[i]!); w.text(orderStates[i]!); w.text('import'); w.text('seed'); w.timestamp(orderLast[i]! * 1000); w.text('imported');
+          yield;
+        }
+      })());
 
     // 5. Micro-wishes: one for every twenty members.
     const wishStates = ['COLLECTED', 'VERIFIED', 'POSTED', 'CLAIMED', 'FULFILLED', 'CONFIRMED', 'ARCHIVED', 'ARCHIVED', 'ARCHIVED'];

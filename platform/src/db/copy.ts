@@ -16,6 +16,13 @@ export function copyField(v: CopyValue): string {
 const escape = (s: string) => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : s);
 
 /**
+ * Lets the event loop run once: a generator whose rows the server takes as fast as they come
+ * would otherwise keep the thread from every other connection's copy and queries (the bulk
+ * generator runs several at a time) until its socket is full.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Streams `rows` into `table` (usually a TEMP staging table) with COPY FROM STDIN, in chunks of
  * about 1 MB, waiting for the socket to drain so a million rows never sit in memory as text.
  * `progress` is called with the number of rows written since its last call. Returns the row count.
@@ -48,6 +55,7 @@ export async function copyLines(
     pending = 0;
     // One error listener for the whole copy (not one per wait): it fails the wait in progress.
     if (!ok) await new Promise<void>((resolve, reject) => { failed = reject; stream.once('drain', resolve); }).finally(() => { failed = undefined; });
+    else await turn();
   };
   try {
     for (const line of lines) {
@@ -205,6 +213,7 @@ export async function copyBinary(
     progress?.(pending);
     pending = 0;
     if (!ok) await new Promise<void>((resolve, reject) => { failed = reject; stream.once('drain', resolve); }).finally(() => { failed = undefined; });
+    else await turn();
   };
   try {
     // Signature, flags, header extension length.

@@ -135,7 +135,7 @@ async function seedTenant(
   // as soon as they are loaded, and run on their own connections while the members seed goes on.
   let ready: (members: SeedMember[]) => void = () => {};
   const loaded = new Promise<SeedMember[]>((resolve) => { ready = resolve; });
-  const members = timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode, onMembers: ready }));
+  const members = timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode, onMembers: ready, connect: o.connect }));
   const later = o.later.map(async (l) => {
     const people = await Promise.race([loaded, members]);
     const c = await o.connect();

@@ -44,6 +44,11 @@ export interface SeedInput {
   memberCount?: number;
   /** Members seed: first six ID-number digits of the first district; later districts count up (default 420102). */
   regionCode?: number;
+  /**
+   * Another connection to the same database, for a part of the load that can run beside the rest
+   * in its own transaction (the members seed loads dues payments on it); the seed ends it.
+   */
+  connect?: () => Promise<pg.Client>;
   /** false: the seed leaves its tables' statistics to the caller (the driver analyzes every table once, after all tenants). */
   analyze?: boolean;
   /**

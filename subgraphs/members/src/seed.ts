@@ -235,6 +235,7 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
 export async function seed(input: SeedInput): Promise<SeedMember[]> {
   const { client, tenantId } = input;
   const members: GeneratedMember[] = [];
+  let apart: pg.Client | undefined;
   await client.query('BEGIN');
   try {
     await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
@@ -254,9 +255,21 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     const existing = (await client.query<{ n: number }>('select count(*)::int as n from (select 1 from members.member limit $1) x', [load])).rows[0]!.n;
     const bulk = load > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
+    // Dues payments (eleven rows a member for a city) load on a connection of their own when the
+    // caller offers one, in their own transaction, beside everything else.
+    apart = await input.connect?.();
+    let restorePayments = async () => {};
+    if (apart) {
+      await apart.query('BEGIN');
+      await apart.query('SET LOCAL session_replication_role = replica');
+      if (bulk) {
+        await apart.query(`set local maintenance_work_mem = '2GB'`);
+        restorePayments = await deferIndexes(apart, 'members.dues_payment');
+      }
+    }
     if (bulk) {
       await client.query(`set local maintenance_work_mem = '2GB'`);
-      for (const table of ['member', 'recruitment_step', 'dues_account', 'dues_payment', 'point_event']) restore.push(await deferIndexes(client, `members.${table}`));
+      for (const table of ['member', 'recruitment_step', 'dues_account', ...(apart ? [] : ['dues_payment']), 'point_event']) restore.push(await deferIndexes(client, `members.${table}`));
     }
     // Party members the tenant already holds get their ledgers too when they have none (every
     // Party member of the tenant has an account and this year's baseline after a seed).
@@ -282,13 +295,20 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       (function* () { for (const m of members) yield `${tenantId}\t${m.id}\t${m.stage}\t${ymd(m.effective)}\t批量导入\tseed\t${recorded}\n`; })());
     const summary = new Summary(input.units);
     for (const m of members) summary.addMember(m);
-    await seedLedgers(client, input, [...held, ...members], summary);
+    await seedLedgers(client, input, [...held, ...members], summary, apart ?? client);
+    // The payments' key is built and committed while the summaries are written here.
+    const paymentsDone = apart ? (async () => { await restorePayments(); await apart.query('COMMIT'); })() : undefined;
+    paymentsDone?.catch(() => {}); // awaited below; failing early must not go unhandled meanwhile
     await summary.write(client, tenantId);
     for (const r of restore) await r();
+    await paymentsDone;
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');
+    await apart?.query('ROLLBACK').catch(() => {});
     throw e;
+  } finally {
+    await apart?.end();
   }
   if (input.analyze !== false) await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step; analyze members.dues_account; '
     + 'analyze members.dues_payment; analyze members.point_event; analyze members.member_rollup; analyze members.member_reported_in');
@@ -482,7 +502,7 @@ const monthOfDay = (day: number) => { const d = new Date(day * DAY); return d.ge
  * members who lost contact or were never handed over pay nothing: a collection rate of about
  * 95 %. Streamed straight into the tables; the dues dimensions go to `summary`.
  */
-async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary): Promise<void> {
+async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary, paymentsClient: pg.Client): Promise<void> {
   const { tenantId, now } = input;
   const r = mulberry32(deriveSeed(input.seed, `ledgers:${tenantId}`));
   const today = Math.floor(now.getTime() / DAY);
@@ -512,62 +532,78 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
   // Accounts and payments in primary-key order (by member id; payments by month within a
   // member), so each key is built from sorted rows.
   accounts.sort((x, y) => (x.m.id < y.m.id ? -1 : x.m.id > y.m.id ? 1 : 0));
-  await copyLines(client, 'members.dues_account',
-    ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
-    (function* () {
-      for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
-    })());
-  // Payments in COPY's binary format (eleven million rows for a city: parsing their text was
-  // most of the server's work). recorded_at is the day's midnight in the session's time zone, as
-  // `paid_on::timestamptz` gives it.
-  const midnight = new Map((await client.query<{ day: number; micros: string }>(
-    `select (d::date - date '1970-01-01') as day, (extract(epoch from d::date::timestamptz) * 1000000)::bigint::text as micros
-       from generate_series($1::date, $2::date, interval '1 day') d`, [ymd(monthStart(jan)), ymd(today)])).rows.map((x) => [x.day, Number(x.micros)]));
-  const tenant = binaryUuid(tenantId);
-  const seedBytes = Buffer.from('seed');
-  const amounts = new Map<number, Buffer>();
-  const w = new CopyBinaryWriter();
-  // Payments per unit and month of this year, added to the summary once they are all written.
-  const paidPerUnit = new Int32Array(units.length * 12);
-  const payments = function* () {
-    for (const a of accounts) {
-      if (a.silent || a.fen <= 0) continue;
-      let member: Buffer | undefined;
-      let amount: Buffer | undefined;
-      for (let mi = a.from; mi <= thisMonth; mi++) {
-        const paid = a.habit < 0.88 ? monthStart(mi) + a.late
-          : a.habit < 0.96 ? monthStart(mi - (mi % 3) + 2) + a.late
-          : mi < a.from + a.stopsAfter ? monthStart(mi) + a.late : null;
-        if (paid === null || paid > today) continue;
-        paidPerUnit[a.m.unit * 12 + mi - jan]!++;
-        member ??= binaryUuid(a.m.id);
-        if (!amount) {
-          amount = amounts.get(a.fen);
-          if (!amount) amounts.set(a.fen, (amount = binaryNumeric2(a.fen)));
+  const copyPayments = async () => {
+    // Payments in COPY's binary format (eleven million rows for a city: parsing their text was
+    // most of the server's work). recorded_at is the day's midnight in the session's time zone, as
+    // `paid_on::timestamptz` gives it.
+    const midnight = new Map((await paymentsClient.query<{ day: number; micros: string }>(
+      `select (d::date - date '1970-01-01') as day, (extract(epoch from d::date::timestamptz) * 1000000)::bigint::text as micros
+         from generate_series($1::date, $2::date, interval '1 day') d`, [ymd(monthStart(jan)), ymd(today)])).rows.map((x) => [x.day, Number(x.micros)]));
+    const tenant = binaryUuid(tenantId);
+    const seedBytes = Buffer.from('seed');
+    const amounts = new Map<number, Buffer>();
+    const w = new CopyBinaryWriter();
+    // Payments per unit and month of this year, added to the summary once they are all written.
+    const paidPerUnit = new Int32Array(units.length * 12);
+    const payments = function* () {
+      for (const a of accounts) {
+        if (a.silent || a.fen <= 0) continue;
+        let member: Buffer | undefined;
+        let amount: Buffer | undefined;
+        for (let mi = a.from; mi <= thisMonth; mi++) {
+          const paid = a.habit < 0.88 ? monthStart(mi) + a.late
+            : a.habit < 0.96 ? monthStart(mi - (mi % 3) + 2) + a.late
+            : mi < a.from + a.stopsAfter ? monthStart(mi) + a.late : null;
+          if (paid === null || paid > today) continue;
+          paidPerUnit[a.m.unit * 12 + mi - jan]!++;
+          member ??= binaryUuid(a.m.id);
+          if (!amount) {
+            amount = amounts.get(a.fen);
+            if (!amount) amounts.set(a.fen, (amount = binaryNumeric2(a.fen)));
+          }
+          w.row(7);
+          w.bytes(tenant);
+          w.bytes(member);
+          w.date(monthStart(mi));
+          w.bytes(amount);
+          w.date(paid);
+          w.bytes(seedBytes);
+          w.timestamp(midnight.get(paid)!);
+          yield;
         }
-        w.row(7);
-        w.bytes(tenant);
-        w.bytes(member);
-        w.date(monthStart(mi));
-        w.bytes(amount);
-        w.date(paid);
-        w.bytes(seedBytes);
-        w.timestamp(midnight.get(paid)!);
-        yield;
       }
+    };
+    await copyBinary(paymentsClient, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
+    for (let i = 0; i < paidPerUnit.length; i++) {
+      if (paidPerUnit[i]) summary.add(Math.floor(i / 12), 'duesPaid', ymd(monthStart(jan + (i % 12))).slice(0, 7), paidPerUnit[i]);
     }
   };
-  await copyBinary(client, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
-  for (let i = 0; i < paidPerUnit.length; i++) {
-    if (paidPerUnit[i]) summary.add(Math.floor(i / 12), 'duesPaid', ymd(monthStart(jan + (i % 12))).slice(0, 7), paidPerUnit[i]);
+  // On their own connection, the payments load while the accounts and points do.
+  async function copyAccountsAndPoints() {
+    await copyLines(client, 'members.dues_account',
+      ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
+      (function* () {
+        for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
+      })());
+    const janDay = ymd(monthStart(jan));
+    await copyLines(client, 'members.point_event',
+      ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],
+      (function* () {
+        for (const m of members) {
+          if (!PARTY.has(m.stage) || m.baseline === false || m.categories.some((c) => DEFAULT_EXEMPT.includes(c))) continue;
+          yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${year}\tBASE\t${BASELINE}\t${DEFAULT_BASELINE}\t${DEFAULT_BASELINE}\t${janDay}\tyearly baseline\tseed\t${janDay}\n`;
+        }
+      })());
   }
-  const janDay = ymd(monthStart(jan));
-  await copyLines(client, 'members.point_event',
-    ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],
-    (function* () {
-      for (const m of members) {
-        if (!PARTY.has(m.stage) || m.baseline === false || m.categories.some((c) => DEFAULT_EXEMPT.includes(c))) continue;
-        yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${year}\tBASE\t${BASELINE}\t${DEFAULT_BASELINE}\t${DEFAULT_BASELINE}\t${janDay}\tyearly baseline\tseed\t${janDay}\n`;
-      }
-    })());
+  const payments = paymentsClient === client ? undefined : copyPayments();
+  // A failure here still waits for the payments (their connection is ended after them).
+  try {
+    await copyAccountsAndPoints();
+  } catch (e) {
+    await payments?.catch(() => {});
+    throw e;
+  }
+  await (payments ?? copyPayments());
 }
+
+

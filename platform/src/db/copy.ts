@@ -105,6 +105,12 @@ export class CopyBinaryWriter {
     this.buf.set(b, this.at);
     this.at += b.length;
   }
+  /** Bytes already in COPY's binary format (rows written by another writer). */
+  raw(b: Uint8Array) {
+    this.room(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
   /** A uuid from its text form. */
   uuid(id: string) {
     this.room(20);

@@ -77,6 +77,7 @@ function hex(r: () => number, n: number): string {
 function uuid(r: () => number): string {
   return `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-${(8 + Math.floor(r() * 4)).toString(16)}${hex(r, 3)}-${hex(r, 6)}${hex(r, 6)}`;
 }
+const NO_FLAGS: readonly string[] = [];
 const PHONE_PREFIXES = ['39', '38', '37', '58', '86', '88', '33', '77', '35', '52'];
 /** COPY's text form of a date or null. */
 const ymdOrNull = (day: number | null) => (day === null ? '\\N' : ymd(day));
@@ -91,7 +92,7 @@ export interface GeneratedMember extends SeedMember {
   unit: number;
   /** Index of the community reported in to, or -1. */
   reportedIn: number;
-  flags: string[];
+  flags: readonly string[];
   education: string;
   /** Days since 1970-01-01. */
   birth: number;
@@ -129,9 +130,9 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
   const sum = weights.reduce((a, b) => a + b, 0);
   const counts = weights.map((w) => Math.floor((w * total) / sum));
   for (let left = total - counts.reduce((a, b) => a + b, 0); left > 0; left--) counts[Math.floor(r() * counts.length)]!++;
-  // ID numbers given so far: the sequence numbers taken per district and birth day (a key small
-  // enough to stay an integer the engine hashes fast; most such days hold one or two members).
-  const seen = new Map<number, number[]>();
+  // ID numbers given so far: one bit per district, birth day and sequence number (a bitmap of
+  // 8 MB per district instead of a million entries for the garbage collector to trace).
+  const seen = new Map<number, Uint8Array>();
   const created = input.now.toISOString();
   for (let h = 0; h < hosts.length; h++) {
     const unit = hosts[h]!;
@@ -172,13 +173,13 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
       if (cats.includes('IN_SERVICE') && r() < 0.55) {
         reported = where.community ?? (where.district >= 0 ? pick(r, communitiesByDistrict.get(where.district) ?? [null]) : null);
       }
-      const flags: string[] = [];
+      let flags: readonly string[] = NO_FLAGS;
       if (party) {
         const f = r();
-        if (f < 0.004) flags.push('LOST_CONTACT');
-        else if (f < 0.007) flags.push('NOMINAL_ATTACHMENT');
-        else if (f < 0.009) flags.push('POCKET_MEMBER');
-        else if (f < 0.011) flags.push('INVISIBLE_MEMBER');
+        if (f < 0.004) flags = ['LOST_CONTACT'];
+        else if (f < 0.007) flags = ['NOMINAL_ATTACHMENT'];
+        else if (f < 0.009) flags = ['POCKET_MEMBER'];
+        else if (f < 0.011) flags = ['INVISIBLE_MEMBER'];
       }
       // Pipeline dates: applied → activist (≥ 6 months) → target (≥ 1 year) → admitted → full (1 year).
       let applied: number | null = null, activist: number | null = null, target: number | null = null, joined: number | null = null, full: number | null = null;
@@ -202,13 +203,13 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
       // GB 11643 number: district region code, birth date, sequence (odd for men), check character.
       const regionCode = region + Math.max(0, where.district);
       let number = '';
-      const day = (regionCode - region) * 65_536 + birth + 32_768;
-      let taken = seen.get(day);
-      if (!taken) seen.set(day, (taken = []));
+      let taken = seen.get(regionCode);
+      if (!taken) seen.set(regionCode, (taken = new Uint8Array((65_536 * 1000) / 8)));
       for (;;) {
         const seq = Math.floor(r() * 500) * 2 + (male ? 1 : 0);
-        if (taken.includes(seq)) continue;
-        taken.push(seq);
+        const bit = (birth + 32_768) * 1000 + seq;
+        if (taken[bit >>> 3]! & (1 << (bit & 7))) continue;
+        taken[bit >>> 3]! |= 1 << (bit & 7);
         const first17 = `${regionCode}${compact(birthText)}${seq < 10 ? '00' : seq < 100 ? '0' : ''}${seq}`;
         number = first17 + idCardCheck(first17);
         break;
@@ -475,7 +476,7 @@ async function deferIndexes(client: pg.Client, table: string): Promise<() => Pro
 }
 
 /** What the ledgers need of a member; `account` and `baseline` false: the member has that one already. */
-interface LedgerMember { id: string; unit: number; stage: string; categories: string[]; flags: string[]; joined: number | null; account?: boolean; baseline?: boolean }
+interface LedgerMember { id: string; unit: number; stage: string; categories: string[]; flags: readonly string[]; joined: number | null; account?: boolean; baseline?: boolean }
 
 /** The dues rate of an income by brackets, as monthlyDues computes it. */
 function rate(income: number, brackets: readonly Bracket[]): number {

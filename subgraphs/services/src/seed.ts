@@ -264,8 +264,9 @@ const PROVIDER_METRICS = ['open', 'rating_sum', 'rating_n'] as const;
 class Stats {
   private readonly units: SeedUnit[];
   private readonly own: Map<string, number>[];
-  /** Per provider: open, rating_sum, rating_n. */
-  private readonly providers = new Map<string, Float64Array>();
+  /** Per provider, where its open, rating_sum and rating_n stand in providerValues. */
+  private readonly providers = new Map<string, number>();
+  private readonly providerValues: number[] = [];
 
   constructor(units: SeedUnit[]) {
     this.units = units;
@@ -278,9 +279,9 @@ class Stats {
   }
 
   provider(id: string, metric: 'open' | 'rating_sum' | 'rating_n', n = 1) {
-    let c = this.providers.get(id);
-    if (!c) this.providers.set(id, (c = new Float64Array(3)));
-    c[PROVIDER_METRICS.indexOf(metric)]! += n;
+    let at = this.providers.get(id);
+    if (at === undefined) { at = this.providerValues.length; this.providers.set(id, at); this.providerValues.push(0, 0, 0); }
+    this.providerValues[at + PROVIDER_METRICS.indexOf(metric)]! += n;
   }
 
   async write(client: pg.Client, tenantId: string) {
@@ -300,7 +301,7 @@ class Stats {
     await this.merge(client, tenantId, 'unit_stat', 'unit_id', lines(own, (i) => units[i]!.id)());
     await this.merge(client, tenantId, 'subtree_stat', 'ancestor_id', lines(subtree, (i) => units[i]!.id)());
     await this.merge(client, tenantId, 'provider_stat', 'provider_id',
-      lines([...this.providers.values()].map((v) => new Map(PROVIDER_METRICS.map((k, i) => [k, v[i]!]))), (i) => providerIds[i]!)());
+      lines([...this.providers.values()].map((at) => new Map(PROVIDER_METRICS.map((k, i) => [k, this.providerValues[at + i]!]))), (i) => providerIds[i]!)());
   }
 
   /** Rows (tenant, id, metric, value) into `table`: copied when the tenant has none yet, added to its rows otherwise. */

@@ -73,10 +73,16 @@ export async function seedProfile(opts: SeedOptions): Promise<SeedReport> {
     const later = await laterSeeds();
     const o = { seed, now, profile: opts.profile, bar, later, log, connect };
     const [main, ...neighbours] = profile.tenants;
+    // The neighbours start once the main tenant's members are in: its seeds then hold the tables
+    // they rebuild first, and a neighbour waits for them rather than the other way round.
+    let mainLoaded: () => void = () => {};
+    const loaded = new Promise<void>((resolve) => { mainLoaded = resolve; });
+    const mainTenant = seedTenant(client, main!, { ...o, loaded: () => mainLoaded() });
     const [first, rest] = await settled([
-      seedTenant(client, main!, o),
+      mainTenant,
       (async () => {
         if (!neighbours.length) return [];
+        await Promise.race([loaded, mainTenant.catch(() => {})]);
         const c = await connect();
         const out: SeededTenant[] = [];
         for (const shape of neighbours) out.push(await seedTenant(c, shape, o));
@@ -115,7 +121,10 @@ async function settled<T extends readonly unknown[]>(work: { [K in keyof T]: Pro
 
 async function seedTenant(
   client: pg.Client, shape: TenantShape,
-  o: { seed: number; now: Date; profile: ProfileName; bar: ReturnType<typeof createProgress>; later: { name: string; seed: SeedFn }[]; log: (m: string) => void; connect: () => Promise<pg.Client> },
+  o: {
+    seed: number; now: Date; profile: ProfileName; bar: ReturnType<typeof createProgress>; later: { name: string; seed: SeedFn }[]; log: (m: string) => void;
+    connect: () => Promise<pg.Client>; loaded?: () => void;
+  },
 ): Promise<SeededTenant> {
   const seconds: Record<string, number> = {};
   const timed = async <T>(phase: string, f: () => Promise<T>): Promise<T> => {
@@ -134,7 +143,7 @@ async function seedTenant(
   // Later seeds get every member (the contract's SeedMember) as the members seed generated them,
   // as soon as they are loaded, and run on their own connections while the members seed goes on.
   let ready: (members: SeedMember[]) => void = () => {};
-  const loaded = new Promise<SeedMember[]>((resolve) => { ready = resolve; });
+  const loaded = new Promise<SeedMember[]>((resolve) => { ready = (m) => { resolve(m); o.loaded?.(); }; });
   const members = timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode, onMembers: ready, connect: o.connect }));
   const later = o.later.map(async (l) => {
     const people = await Promise.race([loaded, members]);

@@ -256,8 +256,18 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     const existing = (await client.query<{ n: number }>('select count(*)::int as n from (select 1 from members.member limit $1) x', [load])).rows[0]!.n;
     const bulk = load > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
+    if (bulk) {
+      await client.query(`set local maintenance_work_mem = '2GB'`);
+      for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
+        restore.push(await deferIndexes(client, `members.${table}`));
+      }
+    }
     // Dues payments (eleven rows a member for a city) load on a connection of their own when the
-    // caller offers one, in their own transaction, beside everything else.
+    // caller offers one, in their own transaction, beside everything else. It locks the payments
+    // only now, after this transaction holds the members tables: another tenant's seed that
+    // holds them first finishes, payments included, before this one goes on (the other order
+    // would leave each waiting for the other, one of them in this process, where the server
+    // sees no deadlock).
     apart = await input.connect?.();
     let restorePayments = async () => {};
     if (apart) {
@@ -267,10 +277,6 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
         await apart.query(`set local maintenance_work_mem = '2GB'`);
         restorePayments = await deferIndexes(apart, 'members.dues_payment');
       }
-    }
-    if (bulk) {
-      await client.query(`set local maintenance_work_mem = '2GB'`);
-      for (const table of ['member', 'recruitment_step', 'dues_account', ...(apart ? [] : ['dues_payment']), 'point_event']) restore.push(await deferIndexes(client, `members.${table}`));
     }
     // Party members the tenant already holds get their ledgers too when they have none (every
     // Party member of the tenant has an account and this year's baseline after a seed).

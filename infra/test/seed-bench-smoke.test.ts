@@ -29,7 +29,7 @@ function members(seed: number) {
   const shape = profiles.demo.tenants[0]!;
   const { units } = generateTree(shape, seed);
   const input = { tenantId: '7b0c3f7e-3c1a-4a55-9d54-3f1d2a6b9c01', seed, now: NOW, profile: 'demo' as const, units, members: [], organisationSeq: 0, progress: () => {}, memberCount: 300 };
-  return [...generateMembers(input)].map((row) => row.filter((_, i) => i !== 8));
+  return [...generateMembers(input)].map((line) => line.split('\t').filter((_, i) => i !== 8));
 }
 
 describe('bulk generator', () => {

@@ -28,7 +28,8 @@ export async function profileDatabase(profile: ProfileName, databaseUrl: string 
   log(`starting embedded PostgreSQL for profile ${profile} on port ${port} (data in ${path.join(dir, 'pg')})`);
   let server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: true });
   // A profile's own cluster holds up to a million members: give it memory beyond the 128 MB
-  // default, and preload pg_stat_statements (the benchmark counts SQL statements with it).
+  // default, room for the load's WAL, and preload pg_stat_statements (the benchmark counts SQL
+  // statements with it).
   const c = new pg.Client({ connectionString: server.adminUrl });
   await c.connect();
   const current = Object.fromEntries((await c.query<{ name: string; setting: string }>(
@@ -54,7 +55,11 @@ const TUNING: Record<string, string> = {
   shared_preload_libraries: 'pg_stat_statements',
   maintenance_work_mem: '512MB',
   work_mem: '16MB',
-  max_wal_size: '4GB',
+  // A city's load writes several GB of WAL in two minutes: with checkpoints every ~2 GB, each
+  // one wrote the buffers out again and the next first touch of a page (hint bits, with data
+  // checksums on) logged it whole. The load now passes without a checkpoint.
+  max_wal_size: '12GB',
+  checkpoint_timeout: '15min',
 };
 const RESTART = new Set(['shared_buffers', 'shared_preload_libraries']);
 

@@ -1,6 +1,6 @@
 // The bulk generator: organisation → members → (services, assessment when their seed modules
-// exist). Each subgraph loads its own tables; the driver only generates the tree, hands it on and
-// times the phases.
+// exist). Each subgraph loads its own tables; the driver only generates the tree, hands it on,
+// runs what can run at the same time on separate connections, and times the phases.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -42,7 +42,14 @@ async function laterSeeds(): Promise<{ name: string; seed: SeedFn }[]> {
   return out;
 }
 
-/** Seeds every tenant of a profile into a migrated database; refuses a database that already has them. */
+/**
+ * Seeds every tenant of a profile into a migrated database; refuses a database that already has
+ * them. The first (main) tenant and the neighbours, one after the other, load at the same time on
+ * their own connections; within a tenant, the later seeds (services, assessment) start on their
+ * own connections as soon as the members are loaded, while the members seed writes ledgers and
+ * summaries. A seed that waits for another's table (an index rebuilt inside its transaction)
+ * simply waits for it to commit.
+ */
 export async function seedProfile(opts: SeedOptions): Promise<SeedReport> {
   const started = performance.now();
   const profile = profileByName(opts.profile);
@@ -50,56 +57,106 @@ export async function seedProfile(opts: SeedOptions): Promise<SeedReport> {
   const now = opts.now ?? new Date();
   const log = opts.log ?? (() => {});
   await prepareDatabase(opts.adminUrl, opts.appPassword);
-  const client = new pg.Client({ connectionString: opts.adminUrl });
-  await client.connect();
-  if (process.env.SEED_TRACE) traceStatements(client, log);
+  const clients: pg.Client[] = [];
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: opts.adminUrl });
+    clients.push(c);
+    await c.connect();
+    if (process.env.SEED_TRACE) traceStatements(c, log);
+    return c;
+  };
   const bar = createProgress(opts.progressBar ?? false);
   try {
+    const client = await connect();
     const taken = (await client.query<{ slug: string }>('select slug from organisation.tenant where slug = any($1)', [profile.tenants.map((t) => t.slug)])).rows;
     if (taken.length) throw new Error(`tenants ${taken.map((t) => t.slug).join(', ')} already exist in this database: seed into a fresh one (delete the profile's data directory or pass another --database-url)`);
     const later = await laterSeeds();
-    const tenants: SeededTenant[] = [];
-    for (const shape of profile.tenants) tenants.push(await seedTenant(client, shape, { seed, now, profile: opts.profile, bar, later, log }));
-    return { profile: opts.profile, seed, tenants, seconds: (performance.now() - started) / 1000 };
+    const o = { seed, now, profile: opts.profile, bar, later, log, connect };
+    const [main, ...neighbours] = profile.tenants;
+    // The neighbours start once the main tenant's members are in: its seeds then hold the tables
+    // they rebuild first, and a neighbour waits for them rather than the other way round.
+    let mainLoaded: () => void = () => {};
+    const loaded = new Promise<void>((resolve) => { mainLoaded = resolve; });
+    const mainTenant = seedTenant(client, main!, { ...o, loaded: () => mainLoaded() });
+    const [first, rest] = await settled([
+      mainTenant,
+      (async () => {
+        if (!neighbours.length) return [];
+        await Promise.race([loaded, mainTenant.catch(() => {})]);
+        const c = await connect();
+        const out: SeededTenant[] = [];
+        for (const shape of neighbours) out.push(await seedTenant(c, shape, o));
+        return out;
+      })(),
+    ]);
+    // Statistics once for every loaded table, after all tenants (each seed analyzing its tables
+    // after its own tenant sampled the largest tables again for every neighbour), on two
+    // connections.
+    const analyzed = performance.now();
+    // Largest first, each connection taking the next table when it is done.
+    const tables = (await client.query<{ t: string }>(
+      `select format('%I.%I', n.nspname, c.relname) as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and n.nspname in ('organisation', 'members', 'services', 'assessment', 'events')
+        order by pg_relation_size(c.oid) desc, 1`)).rows.map((r) => r.t);
+    const queue = [...tables];
+    const other = await connect();
+    await settled([client, other].map(async (c) => {
+      for (let t = queue.shift(); t; t = queue.shift()) await c.query(`analyze ${t}`);
+    }));
+    log(`statistics of ${tables.length} tables in ${((performance.now() - analyzed) / 1000).toFixed(1)} s`);
+    return { profile: opts.profile, seed, tenants: [first, ...rest], seconds: (performance.now() - started) / 1000 };
   } finally {
     bar.stop();
-    await client.end();
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
+}
+
+/** Waits for all; throws the first failure once none is still running (their connections close after). */
+async function settled<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 async function seedTenant(
   client: pg.Client, shape: TenantShape,
-  o: { seed: number; now: Date; profile: ProfileName; bar: ReturnType<typeof createProgress>; later: { name: string; seed: SeedFn }[]; log: (m: string) => void },
+  o: {
+    seed: number; now: Date; profile: ProfileName; bar: ReturnType<typeof createProgress>; later: { name: string; seed: SeedFn }[]; log: (m: string) => void;
+    connect: () => Promise<pg.Client>; loaded?: () => void;
+  },
 ): Promise<SeededTenant> {
   const seconds: Record<string, number> = {};
   const timed = async <T>(phase: string, f: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try { return await f(); } finally { seconds[phase] = Math.round(performance.now() - t) / 1000; }
   };
+  const started = performance.now();
   const tenantId = uuid(mulberry32(deriveSeed(o.seed, `tenant:${shape.slug}`)));
   const tree = await timed('tree', async () => generateTree(shape, o.seed));
   const name = `${shape.city}市`;
-  const base = { client, tenantId, seed: o.seed, now: o.now, profile: o.profile, units: tree.units, progress: (n: number) => o.bar.tick(n) };
+  const base = { client, tenantId, seed: o.seed, now: o.now, profile: o.profile, units: tree.units, progress: (n: number) => o.bar.tick(n), analyze: false };
   o.bar.start(`${shape.slug}: organisation`, tree.units.length);
   await timed('organisation', () => seedOrganisation({ ...base, members: [], organisationSeq: 0, tenant: { slug: shape.slug, name, kind: 'CITY' } }));
   const organisationSeq = Number((await client.query<{ s: string }>(`select last_seq::text as s from events.counter where topic = 'organisation' and tenant_id = $1`, [tenantId])).rows[0]?.s ?? 0);
   o.bar.start(`${shape.slug}: members`, tree.units.length + shape.members);
-  await timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode } as Parameters<typeof seedMembers>[0]));
-  if (o.later.length) {
-    // Later seeds get every member (the contract's SeedMember), read back from the members schema.
-    // Categories travel as one comma-joined text: parsing a million array literals row by row cost more than the query.
-    const members = await timed('read members', async () => (await client.query<Omit<SeedMember, 'categories'> & { categories: string }>(
-      `select id::text as "id", org_unit_id::text as "orgUnitId", array_to_string(categories, ',') as categories, reported_in_community::text as "reportedInCommunity",
-              birth_date::text as "birthDate", stage from members.member where tenant_id = $1 order by id`, [tenantId])).rows
-      .map((m): SeedMember => ({ ...m, categories: m.categories ? m.categories.split(',') : [] })));
-    for (const l of o.later) {
-      o.bar.start(`${shape.slug}: ${l.name}`, members.length);
-      await timed(l.name, () => l.seed({ ...base, members, organisationSeq }));
+  // Later seeds get every member (the contract's SeedMember) as the members seed generated them,
+  // as soon as they are loaded, and run on their own connections while the members seed goes on.
+  let ready: (members: SeedMember[]) => void = () => {};
+  const loaded = new Promise<SeedMember[]>((resolve) => { ready = (m) => { resolve(m); o.loaded?.(); }; });
+  const members = timed('members', () => seedMembers({ ...base, members: [], organisationSeq, memberCount: shape.members, regionCode: shape.regionCode, onMembers: ready, connect: o.connect }));
+  const later = o.later.map(async (l) => {
+    const people = await Promise.race([loaded, members]);
+    const c = await o.connect();
+    try {
+      await timed(l.name, () => l.seed({ ...base, client: c, members: people, organisationSeq }));
+    } finally {
+      await c.end();
     }
-  }
-  o.bar.stop();
-  o.log(`${shape.slug}: ${tree.units.length.toLocaleString('en')} units, ${shape.members.toLocaleString('en')} members in ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
-  return { slug: shape.slug, id: tenantId, name, rootId: tree.rootId, districtIds: tree.districtIds, units: tree.units.length, members: shape.members, seconds };
+  });
+  await settled([members, ...later]);
+  o.log(`${shape.slug}: ${tree.units.length.toLocaleString('en')} units, ${shape.members.toLocaleString('en')} members in ${((performance.now() - started) / 1000).toFixed(1)} s (${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);
+  return { slug: shape.slug, id: tenantId, name, rootId: tree.rootId, districtIds: tree.districtIds, units: tree.units.length, members: shape.members, seconds: { ...seconds, total: Math.round(performance.now() - started) / 1000 } };
 }
 
 /** SEED_TRACE=1: log every statement of the load that takes longer than 100 ms (where a phase spends its time). */
@@ -108,7 +165,7 @@ function traceStatements(client: pg.Client, log: (m: string) => void) {
   (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const started = performance.now();
     const r = query(...args);
-    const text = typeof args[0] === 'string' ? args[0] : 'COPY (stream)';
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? 'COPY (stream)';
     const done = () => {
       const ms = performance.now() - started;
       if (ms > 100) log(`  ${(ms / 1000).toFixed(2)} s  ${text.replace(/\s+/g, ' ').slice(0, 110)}`);

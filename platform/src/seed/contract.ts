@@ -2,9 +2,10 @@ import type pg from 'pg';
 
 /**
  * The contract between the bulk generator (`npm run seed`, infra/src/seed) and each subgraph's
- * `src/seed.ts`. The driver generates the tree and calls organisation → members → services →
- * assessment; each seed writes only its own schema (COPY into a staging table, then one
- * INSERT … SELECT), fills its own copy of the unit tree from `units`, and leaves its rollups exact.
+ * `src/seed.ts`. The driver generates the tree and calls organisation → members → services and
+ * assessment (these two on their own connections, once the members are loaded); each seed writes
+ * only its own schema, fills its own copy of the unit tree from `units`, and leaves its rollups
+ * exact.
  */
 export interface SeedUnit {
   id: string;
@@ -43,4 +44,16 @@ export interface SeedInput {
   memberCount?: number;
   /** Members seed: first six ID-number digits of the first district; later districts count up (default 420102). */
   regionCode?: number;
+  /**
+   * Another connection to the same database, for a part of the load that can run beside the rest
+   * in its own transaction (the members seed loads dues payments on it); the seed ends it.
+   */
+  connect?: () => Promise<pg.Client>;
+  /** false: the seed leaves its tables' statistics to the caller (the driver analyzes every table once, after all tenants). */
+  analyze?: boolean;
+  /**
+   * Members seed: called with every generated member once they are loaded, before the ledgers and
+   * summaries: later seeds need no more than that and may start on other connections meanwhile.
+   */
+  onMembers?: (members: SeedMember[]) => void;
 }

@@ -45,9 +45,16 @@ export function weighted<T>(r: Rand, choices: readonly (readonly [T, number])[])
 /** Around `mean`, ± `spread` (a fraction), at least `min`: fan-outs vary between siblings. */
 export const around = (r: Rand, mean: number, spread = 0.3, min = 1) => Math.max(min, Math.round(mean * (1 - spread + 2 * spread * r())));
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** A version-4-shaped UUID from the generator (ids must be reproducible too). */
 export function uuid(r: Rand): string {
-  const hex = (n: number) => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0').slice(0, n);
+  // The first n hexadecimal digits of a 32-bit draw, through a byte table (millions of ids).
+  const hex = (n: number) => {
+    const x = Math.floor(r() * 0x100000000);
+    const s = HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
+    return n === 8 ? s : s.slice(0, n);
+  };
   const a = hex(8);
   const b = hex(4);
   const c = `4${hex(3)}`;

@@ -1,14 +1,15 @@
 // Bulk generator entry point of the members subgraph (`npm run seed`): the unit-path copy straight
 // from the generated tree (with the event cursors set to where the organisation stream stands, so
-// followers resume after the seeded units), then realistic members streamed through COPY into a
-// staging table and moved into members.member with one INSERT … SELECT.
+// followers resume after the seeded units), then realistic members, their ledgers and the
+// summaries over them, each streamed with COPY straight into its table (the generator is a
+// superuser: row-level security does not apply to it, and row triggers are off for the load).
 //
 // Proportions (DOMAIN.md §2): retirees are most of a community's members, in-service members
 // register in at their community, about 3 % are probationary, a few percent are in the pipeline
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
-import { copyRows, type CopyValue } from '@trellis/platform/db/copy.ts';
-import { mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines } from '@trellis/platform/db/copy.ts';
+import { deriveSeed, mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
 import { DEFAULT_EMPLOYED_BRACKETS, DEFAULT_RETIREE_BRACKETS, type Bracket } from './domain/dues.ts';
@@ -49,38 +50,78 @@ const EDUCATION_BY_ERA: [number, [string, number][]][] = [
 const WORKING: [string, number][] = [['IN_SERVICE', 40], ['SELF_MANAGED', 25], ['FLOATING_IN', 10], ['LAID_OFF', 8], ['NEW_ORGANISATION', 17]];
 
 const DAY = 86_400_000;
-const dates = new Map<number, string>();
+/** Memoised dates, by day number + DATE_OFFSET (1860 to 2133). */
+const dates: (string | undefined)[] = new Array(100_000).fill(undefined);
+const DATE_OFFSET = 40_000;
 /** Day number → 'YYYY-MM-DD', memoised (a few thousand distinct days serve a million rows). */
 function ymd(day: number): string {
-  let s = dates.get(day);
-  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); dates.set(day, s); }
+  const i = day + DATE_OFFSET;
+  let s = dates[i];
+  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); if (i >= 0 && i < dates.length) dates[i] = s; }
   return s;
 }
-function uuid(r: () => number): string {
-  const h = (n: number) => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0').slice(0, n);
-  return `${h(8)}-${h(4)}-4${h(3)}-${(8 + Math.floor(r() * 4)).toString(16)}${h(3)}-${h(6)}${h(6)}`;
+const compactDates = new Map<string, string>();
+/** 'YYYY-MM-DD' → 'YYYYMMDD', memoised. */
+function compact(date: string): string {
+  let s = compactDates.get(date);
+  if (s === undefined) { s = date.replace(/-/g, ''); compactDates.set(date, s); }
+  return s;
 }
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The first `n` hexadecimal digits of a 32-bit draw, through a byte table (a million ids). */
+function hex(r: () => number, n: number): string {
+  const x = Math.floor(r() * 0x100000000);
+  const s = HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
+  return n === 8 ? s : s.slice(0, n);
+}
+function uuid(r: () => number): string {
+  return `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-${(8 + Math.floor(r() * 4)).toString(16)}${hex(r, 3)}-${hex(r, 6)}${hex(r, 6)}`;
+}
+const NO_FLAGS: readonly string[] = [];
+const PHONE_PREFIXES = ['39', '38', '37', '58', '86', '88', '33', '77', '35', '52'];
+/** COPY's text form of a date or null. */
+const ymdOrNull = (day: number | null) => (day === null ? '\\N' : ymd(day));
 
 const MEMBER_COLUMNS = ['id', 'org_unit_id', 'name', 'gender', 'birth_date', 'ethnicity', 'education', 'phone', 'id_card_cipher', 'id_card_masked',
-  'id_card_hash', 'stage', 'applied_on', 'activist_on', 'target_on', 'joined_on', 'full_on', 'categories', 'flags', 'reported_in_community'] as const;
+  'id_card_hash', 'stage', 'applied_on', 'activist_on', 'target_on', 'joined_on', 'full_on', 'categories', 'flags', 'reported_in_community',
+  'org_path', 'tenant_id', 'created_at', 'updated_at'] as const;
 
-/** The members of one tenant as COPY rows, generated lazily (a million never sit in memory as objects). */
-export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<CopyValue[]> {
+/** What the ledgers and the summaries need of a generated member, besides what later seeds get. */
+export interface GeneratedMember extends SeedMember {
+  /** Index of the member's unit in `units`. */
+  unit: number;
+  /** Index of the community reported in to, or -1. */
+  reportedIn: number;
+  flags: readonly string[];
+  education: string;
+  /** Days since 1970-01-01. */
+  birth: number;
+  joined: number | null;
+  /** The day of the member's current stage (its recruitment step). */
+  effective: number;
+}
+
+/**
+ * The members of one tenant as COPY lines of MEMBER_COLUMNS (text format; no value needs
+ * escaping), generated lazily. With `out`, each member's facts are also kept there for the
+ * ledgers and the summaries (and for later seeds).
+ */
+export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[]): Generator<string> {
   const r = mulberry32((input.seed ^ 0x5eed) + [...input.tenantId].reduce((s, c) => (s * 31 + c.charCodeAt(0)) >>> 0, 7));
   const total = input.memberCount ?? DEFAULT_COUNT[input.profile];
   const today = Math.floor(input.now.getTime() / DAY);
   const year = input.now.getUTCFullYear();
   const region = input.regionCode ?? 420102;
   // Each unit's district index (for the ID region code) and community (where in-service members register in).
-  const info = new Map<string, { district: number; community: string | null }>();
+  const info = new Map<string, { district: number; community: string | null; index: number }>();
   const districts: string[] = [];
   const communitiesByDistrict = new Map<number, string[]>();
-  for (const u of input.units) {
+  for (const [index, u] of input.units.entries()) {
     const parent = u.parentId ? info.get(u.parentId) : undefined;
     let district = parent?.district ?? -1;
     if (u.kind === 'DISTRICT' || u.kind === 'TOWNSHIP') { district = districts.length; districts.push(u.id); }
     const community = u.kind === 'COMMUNITY' ? u.id : parent?.community ?? null;
-    info.set(u.id, { district, community });
+    info.set(u.id, { district, community, index });
     if (u.kind === 'COMMUNITY') communitiesByDistrict.set(district, [...(communitiesByDistrict.get(district) ?? []), u.id]);
   }
   // Members per unit: proportional to its kind's weight, the remainder spread at random.
@@ -89,7 +130,10 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<Co
   const sum = weights.reduce((a, b) => a + b, 0);
   const counts = weights.map((w) => Math.floor((w * total) / sum));
   for (let left = total - counts.reduce((a, b) => a + b, 0); left > 0; left--) counts[Math.floor(r() * counts.length)]!++;
-  const seen = new Set<string>();
+  // ID numbers given so far: one bit per district, birth day and sequence number (a bitmap of
+  // 8 MB per district instead of a million entries for the garbage collector to trace).
+  const seen = new Map<number, Uint8Array>();
+  const created = input.now.toISOString();
   for (let h = 0; h < hosts.length; h++) {
     const unit = hosts[h]!;
     const where = info.get(unit.id)!;
@@ -104,7 +148,8 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<Co
         : residential && r() < 0.62 ? 60 + Math.floor(Math.pow(r(), 1.4) * 33)
         : 23 + Math.floor(r() * 37);
       const birth = Date.UTC(year - age, 0, 1) / DAY - Math.floor(r() * 365) - 1;
-      const bornYear = new Date(birth * DAY).getUTCFullYear();
+      const birthText = ymd(birth);
+      const bornYear = Number(birthText.slice(0, 4));
       const male = r() < (bornYear < 1970 ? 0.66 : 0.54);
       const older = bornYear < 1975;
       const given = male ? (older ? GIVEN.olderMale : GIVEN.youngerMale) : (older ? GIVEN.olderFemale : GIVEN.youngerFemale);
@@ -128,13 +173,13 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<Co
       if (cats.includes('IN_SERVICE') && r() < 0.55) {
         reported = where.community ?? (where.district >= 0 ? pick(r, communitiesByDistrict.get(where.district) ?? [null]) : null);
       }
-      const flags: string[] = [];
+      let flags: readonly string[] = NO_FLAGS;
       if (party) {
         const f = r();
-        if (f < 0.004) flags.push('LOST_CONTACT');
-        else if (f < 0.007) flags.push('NOMINAL_ATTACHMENT');
-        else if (f < 0.009) flags.push('POCKET_MEMBER');
-        else if (f < 0.011) flags.push('INVISIBLE_MEMBER');
+        if (f < 0.004) flags = ['LOST_CONTACT'];
+        else if (f < 0.007) flags = ['NOMINAL_ATTACHMENT'];
+        else if (f < 0.009) flags = ['POCKET_MEMBER'];
+        else if (f < 0.011) flags = ['INVISIBLE_MEMBER'];
       }
       // Pipeline dates: applied → activist (≥ 6 months) → target (≥ 1 year) → admitted → full (1 year).
       let applied: number | null = null, activist: number | null = null, target: number | null = null, joined: number | null = null, full: number | null = null;
@@ -156,77 +201,267 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>): Generator<Co
         applied = activist - 183 - Math.floor(r() * 300);
       }
       // GB 11643 number: district region code, birth date, sequence (odd for men), check character.
-      const birthText = ymd(birth);
+      const regionCode = region + Math.max(0, where.district);
       let number = '';
-      do {
+      let taken = seen.get(regionCode);
+      if (!taken) seen.set(regionCode, (taken = new Uint8Array((65_536 * 1000) / 8)));
+      for (;;) {
         const seq = Math.floor(r() * 500) * 2 + (male ? 1 : 0);
-        const first17 = `${region + Math.max(0, where.district)}${birthText.replace(/-/g, '')}${String(seq).padStart(3, '0')}`;
+        const bit = (birth + 32_768) * 1000 + seq;
+        if (taken[bit >>> 3]! & (1 << (bit & 7))) continue;
+        taken[bit >>> 3]! |= 1 << (bit & 7);
+        const first17 = `${regionCode}${compact(birthText)}${seq < 10 ? '00' : seq < 100 ? '0' : ''}${seq}`;
         number = first17 + idCardCheck(first17);
-      } while (seen.has(number));
-      seen.add(number);
-      yield [
-        id, unit.id, name, male ? 'MALE' : 'FEMALE', birthText, weighted(r, ETHNICITY), education,
-        `1${pick(r, ['39', '38', '37', '58', '86', '88', '33', '77', '35', '52'])}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`,
-        encrypt(number, `${input.tenantId}:${id}`), maskIdCard(number), blindIndex(input.tenantId, number),
-        stage, applied === null ? null : ymd(applied), activist === null ? null : ymd(activist), target === null ? null : ymd(target),
-        joined === null ? null : ymd(joined), full === null ? null : ymd(full), cats, flags, reported,
-      ];
+        break;
+      }
+      const ethnicity = weighted(r, ETHNICITY);
+      const phone = `1${pick(r, PHONE_PREFIXES)}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`;
+      yield `${id}\t${unit.id}\t${name}\t${male ? 'MALE' : 'FEMALE'}\t${birthText}\t${ethnicity}\t${education}\t${phone}\t`
+        + `${encrypt(number, `${input.tenantId}:${id}`)}\t${maskIdCard(number)}\t${blindIndex(input.tenantId, number)}\t${stage}\t`
+        + `${ymdOrNull(applied)}\t${ymdOrNull(activist)}\t${ymdOrNull(target)}\t${ymdOrNull(joined)}\t${ymdOrNull(full)}\t`
+        + `{${cats.join(',')}}\t{${flags.join(',')}}\t${reported ?? '\\N'}\t${unit.path}\t${input.tenantId}\t${created}\t${created}\n`;
+      out?.push({
+        id, orgUnitId: unit.id, categories: cats, reportedInCommunity: reported, birthDate: birthText, stage,
+        unit: where.index, reportedIn: reported === null ? -1 : info.get(reported)!.index, flags, education, birth, joined,
+        effective: (full ?? joined ?? target ?? activist ?? applied)!,
+      });
     }
   }
 }
 
-export async function seed(input: SeedInput): Promise<void> {
+/**
+ * Loads a tenant's members, ledgers and summaries in one transaction and returns the members
+ * (what later seeds need of them), in the order they were generated.
+ */
+export async function seed(input: SeedInput): Promise<SeedMember[]> {
   const { client, tenantId } = input;
+  const members: GeneratedMember[] = [];
+  let apart: pg.Client | undefined;
   await client.query('BEGIN');
   try {
     await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
-    // The path trigger and foreign-key triggers are replaced by the join below (paths straight
-    // from the unit copy); the rows are consistent by construction.
+    // Row and statement triggers (paths, foreign keys, summaries) are off for the load: the rows
+    // are consistent by construction (paths straight from the tree) and the summaries are
+    // computed here, from the same definitions the triggers keep them by afterwards.
     await client.query('SET LOCAL session_replication_role = replica');
     // The copy of the tree stands where the organisation stream stands: followers resume after it.
     await seedUnitCopy(client, 'members', input);
 
-    await client.query(`create temp table seed_member (
-      id uuid, org_unit_id uuid, name text, gender text, birth_date date, ethnicity text, education text, phone text, id_card_cipher text,
-      id_card_masked text, id_card_hash text, stage text, applied_on date, activist_on date, target_on date, joined_on date, full_on date,
-      categories text[], flags text[], reported_in_community uuid) on commit drop`);
-    await copyRows(client, 'seed_member', MEMBER_COLUMNS, generateMembers(input), input.progress);
     // A load larger than what the tables hold builds their indexes once afterwards instead of
     // maintaining them row by row. Inside the transaction: a failure restores them untouched.
-    const existing = Number((await client.query<{ n: string }>(`select reltuples::bigint::text as n from pg_class where oid = 'members.member'::regclass`)).rows[0]!.n);
-    const bulk = (input.memberCount ?? DEFAULT_COUNT[input.profile]) > Math.max(10_000, existing);
+    // Counted (up to the load's size), not estimated: another tenant may have just committed a
+    // million members that no statistics show yet, and rebuilding their indexes would cost more
+    // than the load.
+    const load = input.memberCount ?? DEFAULT_COUNT[input.profile];
+    const existing = (await client.query<{ n: number }>('select count(*)::int as n from (select 1 from members.member limit $1) x', [load])).rows[0]!.n;
+    const bulk = load > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
     if (bulk) {
-      await client.query(`set local maintenance_work_mem = '512MB'`);
-      for (const table of ['member', 'recruitment_step', 'dues_account', 'dues_payment', 'point_event']) restore.push(await deferIndexes(client, `members.${table}`));
+      await client.query(`set local maintenance_work_mem = '2GB'`);
+      for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
+        restore.push(await deferIndexes(client, `members.${table}`));
+      }
     }
-    await client.query(
-      `insert into members.member (tenant_id, ${MEMBER_COLUMNS.join(', ')}, org_path, created_at, updated_at)
-       select $1, ${MEMBER_COLUMNS.map((c) => `m.${c}`).join(', ')}, u.path, $2, $2
-         from seed_member m join members.unit_path u on u.tenant_id = $1 and u.unit_id = m.org_unit_id`, [tenantId, input.now.toISOString()]);
+    // Dues payments (eleven rows a member for a city) load on a connection of their own when the
+    // caller offers one, in their own transaction, beside everything else. It locks the payments
+    // only now, after this transaction holds the members tables: another tenant's seed that
+    // holds them first finishes, payments included, before this one goes on (the other order
+    // would leave each waiting for the other, one of them in this process, where the server
+    // sees no deadlock).
+    apart = await input.connect?.();
+    let restorePayments = async () => {};
+    if (apart) {
+      await apart.query('BEGIN');
+      await apart.query('SET LOCAL session_replication_role = replica');
+      if (bulk) {
+        await apart.query(`set local maintenance_work_mem = '2GB'`);
+        restorePayments = await deferIndexes(apart, 'members.dues_payment');
+      }
+    }
+    // Party members the tenant already holds get their ledgers too when they have none (every
+    // Party member of the tenant has an account and this year's baseline after a seed).
+    const unitIndex = new Map(input.units.map((u, i) => [u.id, i]));
+    const held = (await client.query<{ id: string; unit: string; stage: string; categories: string; flags: string; joined: string; account: boolean; baseline: boolean }>(
+      `select m.id::text, m.org_unit_id::text as unit, m.stage, array_to_string(m.categories, ',') as categories, array_to_string(m.flags, ',') as flags,
+              m.joined_on::text as joined,
+              exists (select 1 from members.dues_account a where a.tenant_id = m.tenant_id and a.member_id = m.id) as account,
+              exists (select 1 from members.point_event p where p.tenant_id = m.tenant_id and p.member_id = m.id and p.year = $2 and p.rule = $3) as baseline
+         from members.member m where m.tenant_id = $1 and m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE'`,
+      [tenantId, input.now.getUTCFullYear(), BASELINE])).rows
+      .filter((m) => unitIndex.has(m.unit) && (!m.account || !m.baseline))
+      .map((m): LedgerMember => ({
+        id: m.id, unit: unitIndex.get(m.unit)!, stage: m.stage, categories: m.categories ? m.categories.split(',') : [], flags: m.flags ? m.flags.split(',') : [],
+        joined: Date.parse(`${m.joined}T00:00:00Z`) / DAY, account: !m.account, baseline: !m.baseline,
+      }));
+    await copyLines(client, 'members.member', MEMBER_COLUMNS, generateMembers(input, members), input.progress);
+    // Later seeds need the members, not their ledgers: they may start now, on their own connections.
+    input.onMembers?.(members);
     // The current stage's step, as a registry that was migrated in would record it.
-    await client.query(
-      `insert into members.recruitment_step (tenant_id, member_id, to_stage, effective_on, note, recorded_by, recorded_at)
-       select $1, id, stage, coalesce(full_on, joined_on, target_on, activist_on, applied_on), '批量导入', 'seed', $2 from seed_member`,
-      [tenantId, input.now.toISOString()]);
-    await seedLedgers(client, input);
-    // Row triggers were off: the summaries are built once from the loaded rows, with the same
-    // contribution definitions the triggers maintain them by afterwards (aggregated in memory).
-    // The planner must know this load's rows first: with the statistics of an empty table (the
-    // first tenant) or of another tenant's million rows (the next ones) it sorted and joined them
-    // in plans made for the wrong sizes, minutes instead of seconds. ANALYZE sees this
-    // transaction's own rows.
-    await client.query(`set local work_mem = '512MB'`);
-    await client.query('analyze members.member; analyze members.dues_account; analyze members.dues_payment; analyze members.unit_path');
-    await client.query('select members.rebuild_rollups($1)', [tenantId]);
+    const recorded = input.now.toISOString();
+    await copyLines(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'],
+      (function* () { for (const m of members) yield `${tenantId}\t${m.id}\t${m.stage}\t${ymd(m.effective)}\t批量导入\tseed\t${recorded}\n`; })());
+    const summary = new Summary(input.units);
+    for (const m of members) summary.addMember(m);
+    await seedLedgers(client, input, [...held, ...members], summary, apart ?? client);
+    // The payments' key is built and committed while the summaries are written here.
+    const paymentsDone = apart ? (async () => { await restorePayments(); await apart.query('COMMIT'); })() : undefined;
+    paymentsDone?.catch(() => {}); // awaited below; failing early must not go unhandled meanwhile
+    await summary.write(client, tenantId);
     for (const r of restore) await r();
+    await paymentsDone;
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');
+    await apart?.query('ROLLBACK').catch(() => {});
     throw e;
+  } finally {
+    await apart?.end();
   }
-  await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step; analyze members.dues_account; '
+  if (input.analyze !== false) await client.query('analyze members.member; analyze members.unit_path; analyze members.recruitment_step; analyze members.dues_account; '
     + 'analyze members.dues_payment; analyze members.point_event; analyze members.member_rollup; analyze members.member_reported_in');
+  return members;
+}
+
+const PARTY = new Set(['PROBATIONARY', 'FULL']);
+
+/**
+ * member_rollup and member_reported_in for the loaded rows, computed in memory with the
+ * contribution definitions of rollup_contributions and rollup_upsert (migrations 004 and 006):
+ *  * every member: 'stage' at its unit and every ancestor;
+ *  * Party members: 'category' and 'flag' per value, 'education', and the birth date as a day of
+ *    its 'birthMonth' row at the ancestors of the member's unit (not the unit itself); an
+ *    in-service member who reported in to a community: 'reportedIn' at the community and its
+ *    ancestors, and one in member_reported_in;
+ *  * dues accounts with an amount: 'duesFrom' (first month owed), and 'duesPaid' per payment,
+ *    where the member counts.
+ * Counts go to the unit where they start and are then added up the tree once, children before
+ * parents (the units come parents first).
+ */
+class Summary {
+  private readonly units: SeedUnit[];
+  private readonly parent: Int32Array;
+  /** Per unit: 'dim\tkey' → count. */
+  private readonly counts: Map<string, number>[];
+  /** Per unit: birth month (year × 12 + month − 1) → members born on each day (index 0 = day 1). */
+  private readonly births: Map<number, Int32Array>[];
+  private readonly reported = new Map<number, number>();
+
+  constructor(units: SeedUnit[]) {
+    this.units = units;
+    const index = new Map(units.map((u, i) => [u.id, i]));
+    this.parent = Int32Array.from(units, (u) => (u.parentId ? index.get(u.parentId) ?? -1 : -1));
+    this.counts = units.map(() => new Map());
+    this.births = units.map(() => new Map());
+  }
+
+  private readonly keys = new Map<string, Map<string, string>>();
+
+  add(unit: number, dim: string, key: string, n = 1) {
+    const c = this.counts[unit]!;
+    // 'dim\tkey' made once per pair: built for every member, it would be hashed at every lookup.
+    let byKey = this.keys.get(dim);
+    if (!byKey) this.keys.set(dim, (byKey = new Map()));
+    let k = byKey.get(key);
+    if (k === undefined) byKey.set(key, (k = `${dim}\t${key}`));
+    c.set(k, (c.get(k) ?? 0) + n);
+  }
+
+  addMember(m: GeneratedMember) {
+    this.add(m.unit, 'stage', m.stage);
+    if (!PARTY.has(m.stage)) return;
+    for (const c of m.categories) this.add(m.unit, 'category', c);
+    for (const f of m.flags) this.add(m.unit, 'flag', f);
+    this.add(m.unit, 'education', m.education);
+    const up = this.parent[m.unit]!;
+    if (up >= 0) {
+      const b = this.births[up]!;
+      const d = new Date(m.birth * DAY);
+      const month = d.getUTCFullYear() * 12 + d.getUTCMonth();
+      let days = b.get(month);
+      if (!days) b.set(month, (days = new Int32Array(31)));
+      days[d.getUTCDate() - 1]!++;
+    }
+    if (m.reportedIn >= 0 && m.categories.includes('IN_SERVICE')) {
+      this.add(m.reportedIn, 'reportedIn', '');
+      this.reported.set(m.reportedIn, (this.reported.get(m.reportedIn) ?? 0) + 1);
+    }
+  }
+
+  /** Adds every unit's counts to its parent's (children first), then writes the rows. */
+  async write(client: pg.Client, tenantId: string) {
+    for (let i = this.units.length - 1; i >= 0; i--) {
+      const up = this.parent[i]!;
+      if (up < 0) continue;
+      const pc = this.counts[up]!;
+      for (const [k, n] of this.counts[i]!) pc.set(k, (pc.get(k) ?? 0) + n);
+      const pb = this.births[up]!;
+      for (const [month, days] of this.births[i]!) {
+        const into = pb.get(month);
+        if (!into) pb.set(month, Int32Array.from(days));
+        else for (let d = 0; d < 31; d++) into[d]! += days[d]!;
+      }
+    }
+    // In the order a rebuild writes them: a unit's rows next to each other.
+    const order = this.units.map((u, i) => i).sort((a, b) => (this.units[a]!.id < this.units[b]!.id ? -1 : 1));
+    const units = this.units;
+    const counts = this.counts;
+    const births = this.births;
+    // Binary rows (a city has millions, a third of them with 31 day counts to parse as text).
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const text = new Map<string, Buffer>();
+    const bytes = (t: string) => { let b = text.get(t); if (!b) text.set(t, (b = Buffer.from(t))); return b; };
+    const rows = function* () {
+      for (const i of order) {
+        const id = binaryUuid(units[i]!.id);
+        const keys: [string, number, Int32Array | null][] = [];
+        for (const [k, n] of counts[i]!) keys.push([k, n, null]);
+        for (const [month, days] of births[i]!) {
+          let n = 0;
+          for (const d of days) n += d;
+          keys.push([`birthMonth\t${ymd(monthStart(month)).slice(0, 7)}`, n, days]);
+        }
+        keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        for (const [k, n, days] of keys) {
+          const tab = k.indexOf('\t');
+          w.row(6);
+          w.bytes(tenant);
+          w.bytes(id);
+          w.bytes(bytes(k.slice(0, tab)));
+          w.bytes(bytes(k.slice(tab + 1)));
+          w.int32(n);
+          if (days) w.int32Array(days);
+          else w.null();
+          yield;
+        }
+      }
+    };
+    const reported = [...this.reported].map(([unit, n]) => `${tenantId}\t${units[unit]!.id}\t${n}\n`);
+    // A tenant that already holds summaries (members added to a populated tenant) gets the new
+    // counts added to its rows; otherwise they are its rows.
+    const { rows: [held] } = await client.query<{ rollup: boolean; reported: boolean }>(
+      `select exists (select 1 from members.member_rollup where tenant_id = $1) as rollup,
+              exists (select 1 from members.member_reported_in where tenant_id = $1) as reported`, [tenantId]);
+    if (!held!.rollup) await copyBinary(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
+    else {
+      await client.query('create temp table seed_rollup (tenant_id uuid, ancestor_id uuid, dim text, key text, count int, days int[]) on commit drop');
+      await copyBinary(client, 'seed_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
+      await client.query(
+        `insert into members.member_rollup as r (tenant_id, ancestor_id, dim, key, count, days)
+         select tenant_id, ancestor_id, dim, key, count, days from seed_rollup order by 1, 2, 3, 4
+         on conflict (tenant_id, ancestor_id, dim, key) do update set count = r.count + excluded.count,
+           days = case when excluded.days is null then r.days
+                       else (select array_agg(coalesce(a, 0) + coalesce(b, 0) order by i) from unnest(r.days, excluded.days) with ordinality as x(a, b, i)) end`);
+    }
+    if (!held!.reported) await copyLines(client, 'members.member_reported_in', ['tenant_id', 'community_id', 'count'], reported);
+    else {
+      await client.query('create temp table seed_reported_in (tenant_id uuid, community_id uuid, count int) on commit drop');
+      await copyLines(client, 'seed_reported_in', ['tenant_id', 'community_id', 'count'], reported);
+      await client.query(
+        `insert into members.member_reported_in as r (tenant_id, community_id, count) select tenant_id, community_id, count from seed_reported_in order by 1, 2
+         on conflict (tenant_id, community_id) do update set count = r.count + excluded.count`);
+    }
+  }
 }
 
 /**
@@ -246,66 +481,136 @@ async function deferIndexes(client: pg.Client, table: string): Promise<() => Pro
   };
 }
 
-/** The dues rate of an income (SQL expression) by brackets, as monthlyDues computes it. */
-const rateSql = (income: string, brackets: readonly Bracket[]) =>
-  `case ${[...brackets].sort((a, b) => b.above - a.above).map((b) => `when ${income} > ${b.above} then ${b.rate}`).join(' ')} else ${brackets[0]!.rate} end`;
-/** A uniform number in [0, 1) drawn from the member id and the seed: the same seed gives the same ledgers. */
-const uniform = (salt: number) => `((hashtextextended(m.id::text, $2::bigint + ${salt}) & 1048575)::float8 / 1048576)`;
+/** What the ledgers need of a member; `account` and `baseline` false: the member has that one already. */
+interface LedgerMember { id: string; unit: number; stage: string; categories: string[]; flags: readonly string[]; joined: number | null; account?: boolean; baseline?: boolean }
+
+/** The dues rate of an income by brackets, as monthlyDues computes it. */
+function rate(income: number, brackets: readonly Bracket[]): number {
+  let r = brackets[0]!.rate;
+  for (const b of brackets) if (income > b.above) r = b.rate;
+  return r;
+}
+
+const monthStarts = new Map<number, number>();
+/** Month index (year × 12 + month − 1) → day number of its first day. */
+function monthStart(mi: number): number {
+  let d = monthStarts.get(mi);
+  if (d === undefined) { d = Date.UTC(Math.floor(mi / 12), mi % 12, 1) / DAY; monthStarts.set(mi, d); }
+  return d;
+}
+const monthOfDay = (day: number) => { const d = new Date(day * DAY); return d.getUTCFullYear() * 12 + d.getUTCMonth(); };
 
 /**
- * Dues accounts, this year's payments and the points baseline of every Party member, set-based
- * from the loaded members (DOMAIN.md §5). Accounts start in January or at admission. Income is
- * log-normal around ¥6,500 after tax for the employed and a ¥3,800 pension for retirees; laid-off
- * and hardship members pay a fixed ¥0.20. Most members pay each month in its first ten days, some
- * settle a quarter at its end, a few stopped paying after some months, and members who lost
- * contact or were never handed over pay nothing: a collection rate of about 95 %.
+ * Dues accounts, this year's payments and the points baseline of every Party member (DOMAIN.md
+ * §5), drawn from one stream of the seed per tenant. Accounts start in January or at admission.
+ * Income is log-normal around ¥6,500 after tax for the employed and a ¥3,800 pension for
+ * retirees; laid-off and hardship members pay a fixed ¥0.20. Most members pay each month in its
+ * first ten days, some settle a quarter at its end, a few stopped paying after some months, and
+ * members who lost contact or were never handed over pay nothing: a collection rate of about
+ * 95 %. Streamed straight into the tables; the dues dimensions go to `summary`.
  */
-async function seedLedgers(client: pg.Client, input: SeedInput): Promise<void> {
+async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary, paymentsClient: pg.Client): Promise<void> {
   const { tenantId, now } = input;
-  const today = now.toISOString().slice(0, 10);
-  const jan = `${today.slice(0, 4)}-01-01`;
-  const thisMonth = `${today.slice(0, 7)}-01`;
-  const seedKey = String(input.seed);
-  // Each Party member's account and paying habit, drawn once (a temporary table writes no WAL).
-  await client.query(
-    `create temp table seed_dues on commit drop as
-     select m.id as member_id, m.org_path, i.basis, i.income,
-            case i.basis when 'FIXED' then 0.20
-                         when 'RETIRED' then round(i.income * ${rateSql('i.income', DEFAULT_RETIREE_BRACKETS)}, 2)
-                         else round(i.income * ${rateSql('i.income', DEFAULT_EMPLOYED_BRACKETS)}, 2) end as amount,
-            greatest(date_trunc('month', m.joined_on)::date, $3::date) as from_month,
-            ${uniform(3)} as habit, floor(${uniform(4)} * 10)::int as late, floor(${uniform(5)} * 6)::int as stops_after,
-            m.flags && array['LOST_CONTACT', 'POCKET_MEMBER'] as silent
-       from members.member m
-       cross join lateral (select case when 'RETIRED' = any (m.categories) then 'RETIRED'
-                                       when m.categories && array['LAID_OFF', 'HARDSHIP'] then 'FIXED' else 'EMPLOYED' end as basis,
-                                  sqrt(-2 * ln(1 - ${uniform(1)})) * cos(2 * pi() * ${uniform(2)}) as z) g
-       cross join lateral (select g.basis, case g.basis
-                                  when 'FIXED' then null
-                                  when 'RETIRED' then round(least(15000, greatest(1500, 3800 * exp(0.35 * g.z)))::numeric, -1)
-                                  else round(least(60000, greatest(2000, 6500 * exp(0.5 * g.z)))::numeric, -1) end as income) i
-      where m.tenant_id = $1 and m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE'`,
-    [tenantId, seedKey, jan]);
-  await client.query(
-    `insert into members.dues_account (tenant_id, member_id, org_path, monthly_income, monthly_amount, from_month, basis, member_active, updated_by, updated_at)
-     select $1, member_id, org_path, income, amount, from_month, basis, true, 'seed', $2 from seed_dues`,
-    [tenantId, now.toISOString()]);
-  await client.query(
-    `insert into members.dues_payment (tenant_id, member_id, month, amount, paid_on, recorded_by, recorded_at)
-     select $1, d.member_id, mo.month::date, d.amount, p.paid_on, 'seed', p.paid_on::timestamptz
-       from seed_dues d
-       cross join lateral generate_series(d.from_month, $2::date, interval '1 month') mo(month)
-       cross join lateral (select case
-                when d.habit < 0.88 then mo.month::date + d.late
-                when d.habit < 0.96 then (date_trunc('quarter', mo.month) + interval '2 months')::date + d.late
-                when mo.month < d.from_month + d.stops_after * interval '1 month' then mo.month::date + d.late
-              end as paid_on) p
-      where d.amount > 0 and not d.silent and p.paid_on <= $3::date`,
-    [tenantId, thisMonth, today]);
-  await client.query(
-    `insert into members.point_event (tenant_id, member_id, org_path, year, kind, rule, points, requested, occurred_on, note, recorded_by, recorded_at)
-     select $1, m.id, m.org_path, $2, 'BASE', $3, $4, $4, $5::date, 'yearly baseline', 'seed', $5::date::timestamptz
-       from members.member m
-      where m.tenant_id = $1 and m.stage in ('PROBATIONARY', 'FULL') and m.membership_status = 'ACTIVE' and not m.categories && $6::text[]`,
-    [tenantId, Number(today.slice(0, 4)), BASELINE, DEFAULT_BASELINE, jan, DEFAULT_EXEMPT]);
+  const r = mulberry32(deriveSeed(input.seed, `ledgers:${tenantId}`));
+  const today = Math.floor(now.getTime() / DAY);
+  const year = now.getUTCFullYear();
+  const jan = year * 12;
+  const thisMonth = monthOfDay(today);
+  const stamp = now.toISOString();
+  const units = input.units;
+  interface Account { m: LedgerMember; basis: string; income: number | null; fen: number; from: number; habit: number; late: number; stopsAfter: number; silent: boolean }
+  const accounts: Account[] = [];
+  for (const m of members) {
+    if (!PARTY.has(m.stage) || m.account === false) continue;
+    const basis = m.categories.includes('RETIRED') ? 'RETIRED' : m.categories.includes('LAID_OFF') || m.categories.includes('HARDSHIP') ? 'FIXED' : 'EMPLOYED';
+    const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const income = basis === 'FIXED' ? null
+      : basis === 'RETIRED' ? Math.round(Math.min(15000, Math.max(1500, 3800 * Math.exp(0.35 * z))) / 10) * 10
+      : Math.round(Math.min(60000, Math.max(2000, 6500 * Math.exp(0.5 * z))) / 10) * 10;
+    // Incomes are whole tens and rates whole tenths of a percent: the amount is exact in fen.
+    const fen = income === null ? 20 : Math.round(income * rate(income, basis === 'RETIRED' ? DEFAULT_RETIREE_BRACKETS : DEFAULT_EMPLOYED_BRACKETS) * 100);
+    const from = Math.max(monthOfDay(m.joined!), jan);
+    accounts.push({
+      m, basis, income, fen, from, habit: r(), late: Math.floor(r() * 10), stopsAfter: Math.floor(r() * 6),
+      silent: m.flags.includes('LOST_CONTACT') || m.flags.includes('POCKET_MEMBER'),
+    });
+    if (fen > 0) summary.add(m.unit, 'duesFrom', ymd(monthStart(from)).slice(0, 7));
+  }
+  // Accounts and payments in primary-key order (by member id; payments by month within a
+  // member), so each key is built from sorted rows.
+  accounts.sort((x, y) => (x.m.id < y.m.id ? -1 : x.m.id > y.m.id ? 1 : 0));
+  const copyPayments = async () => {
+    // Payments in COPY's binary format (eleven million rows for a city: parsing their text was
+    // most of the server's work). recorded_at is the day's midnight in the session's time zone, as
+    // `paid_on::timestamptz` gives it.
+    const midnight = new Map((await paymentsClient.query<{ day: number; micros: string }>(
+      `select (d::date - date '1970-01-01') as day, (extract(epoch from d::date::timestamptz) * 1000000)::bigint::text as micros
+         from generate_series($1::date, $2::date, interval '1 day') d`, [ymd(monthStart(jan)), ymd(today)])).rows.map((x) => [x.day, Number(x.micros)]));
+    const tenant = binaryUuid(tenantId);
+    const seedBytes = Buffer.from('seed');
+    const amounts = new Map<number, Buffer>();
+    const w = new CopyBinaryWriter();
+    // Payments per unit and month of this year, added to the summary once they are all written.
+    const paidPerUnit = new Int32Array(units.length * 12);
+    const payments = function* () {
+      for (const a of accounts) {
+        if (a.silent || a.fen <= 0) continue;
+        let member: Buffer | undefined;
+        let amount: Buffer | undefined;
+        for (let mi = a.from; mi <= thisMonth; mi++) {
+          const paid = a.habit < 0.88 ? monthStart(mi) + a.late
+            : a.habit < 0.96 ? monthStart(mi - (mi % 3) + 2) + a.late
+            : mi < a.from + a.stopsAfter ? monthStart(mi) + a.late : null;
+          if (paid === null || paid > today) continue;
+          paidPerUnit[a.m.unit * 12 + mi - jan]!++;
+          member ??= binaryUuid(a.m.id);
+          if (!amount) {
+            amount = amounts.get(a.fen);
+            if (!amount) amounts.set(a.fen, (amount = binaryNumeric2(a.fen)));
+          }
+          w.row(7);
+          w.bytes(tenant);
+          w.bytes(member);
+          w.date(monthStart(mi));
+          w.bytes(amount);
+          w.date(paid);
+          w.bytes(seedBytes);
+          w.timestamp(midnight.get(paid)!);
+          yield;
+        }
+      }
+    };
+    await copyBinary(paymentsClient, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
+    for (let i = 0; i < paidPerUnit.length; i++) {
+      if (paidPerUnit[i]) summary.add(Math.floor(i / 12), 'duesPaid', ymd(monthStart(jan + (i % 12))).slice(0, 7), paidPerUnit[i]);
+    }
+  };
+  // On their own connection, the payments load while the accounts and points do.
+  async function copyAccountsAndPoints() {
+    await copyLines(client, 'members.dues_account',
+      ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
+      (function* () {
+        for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
+      })());
+    const janDay = ymd(monthStart(jan));
+    await copyLines(client, 'members.point_event',
+      ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],
+      (function* () {
+        for (const m of members) {
+          if (!PARTY.has(m.stage) || m.baseline === false || m.categories.some((c) => DEFAULT_EXEMPT.includes(c))) continue;
+          yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${year}\tBASE\t${BASELINE}\t${DEFAULT_BASELINE}\t${DEFAULT_BASELINE}\t${janDay}\tyearly baseline\tseed\t${janDay}\n`;
+        }
+      })());
+  }
+  const payments = paymentsClient === client ? undefined : copyPayments();
+  // A failure here still waits for the payments (their connection is ended after them).
+  try {
+    await copyAccountsAndPoints();
+  } catch (e) {
+    await payments?.catch(() => {});
+    throw e;
+  }
+  await (payments ?? copyPayments());
 }
+
+

@@ -67,5 +67,5 @@ export async function seed(input: SeedInput): Promise<void> {
     await client.query('ROLLBACK');
     throw e;
   }
-  await client.query('analyze organisation.org_unit; analyze organisation.unit_count_rollup; analyze organisation.org_unit_version');
+  if (input.analyze !== false) await client.query('analyze organisation.org_unit; analyze organisation.unit_count_rollup; analyze organisation.org_unit_version');
 }

@@ -1,10 +1,10 @@
 // Bulk seed for the services subgraph (city-scale data). Fills the unit-path copy directly from
 // the generated tree, installs the default catalogue, then writes offers, orders (≈1.5 per
-// member, ≈90 % of older orders closed, realistic ratings) and micro-wishes through COPY into
-// TEMP staging tables and one INSERT … SELECT each, so the statement-level triggers leave every
-// per-unit summary exact when it returns.
+// member, ≈90 % of older orders closed, realistic ratings) and micro-wishes with COPY straight
+// into their tables, and the per-unit, per-subtree and per-provider summaries it computed while
+// generating them, so every summary is exact when it returns.
 import type pg from 'pg';
-import { copyRows } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
@@ -63,15 +63,24 @@ export async function seed(input: SeedInput): Promise<void> {
           `{${pick(items).parent_id}}`, 1 + Math.floor(rand() * 5), new Date(now.getTime() - 400 * 24 * HOUR).toISOString()];
       }), progress);
 
-    // 4. Orders: ≈1.5 per member over the past year.
-    // Times travel as epoch milliseconds and become timestamps in PostgreSQL: formatting six
-    // dates per order in JavaScript cost more than generating the order.
-    await client.query(`CREATE TEMP TABLE seed_order (id uuid, unit_id uuid, category_id uuid, title text, resident_name text, resident_phone text,
-      channel text, state text, provider_member_id uuid, submitted_ms bigint, response_ms bigint, completion_ms bigint,
-      accepted_ms bigint, done_ms bigint, closed_ms bigint, hours numeric, rating smallint, overdue boolean,
-      escalation_level smallint, escalated_to uuid) ON COMMIT DROP`);
+    // 4. Orders: ≈1.5 per member over the past year, straight into service_order (the generator
+    // is a superuser: row-level security does not apply to it). Per-row triggers (path lookup,
+    // foreign-key checks) and the statement-level summary triggers are off for the load; the rows
+    // are consistent by construction and the summaries are computed here while the orders are
+    // generated. A load bigger than the table drops its secondary indexes and builds them again
+    // afterwards (one build beats a million index insertions).
+    await client.query('SET LOCAL session_replication_role = replica');
     const total = Math.round(members.length * ORDERS_PER_MEMBER);
+    const wishes = Math.max(1, Math.round(members.length / 20));
+    const unitIndex = new Map(units.map((u, i) => [u.id, i]));
+    const stats = new Stats(units);
+    const rebuild = [...await secondaryIndexes(client, 'services.service_order', total), ...await secondaryIndexes(client, 'services.order_transition', total),
+      ...await secondaryIndexes(client, 'services.micro_wish', wishes), ...await secondaryIndexes(client, 'services.wish_transition', wishes)];
+    for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
     const channels = ['RESIDENT', 'GRID_WORKER', 'GRID_WORKER', 'ON_BEHALF'];
+    // Each order's last step, for its history below, written as the order is (binary rows kept
+    // in one buffer rather than a million and a half strings for the garbage collector).
+    const steps = new CopyBinaryWriter();
     function* orders() {
       for (let i = 0; i < total; i++) {
         const m = members[Math.floor(rand() * members.length)]!;
@@ -88,143 +97,234 @@ export async function seed(input: SeedInput): Promise<void> {
         const state = old
           ? (roll < 0.9 ? 'CLOSED' : roll < 0.94 ? 'CANCELLED' : roll < 0.97 ? 'DONE' : 'IN_PROGRESS')
           : (roll < 0.55 ? 'CLOSED' : roll < 0.62 ? 'DONE' : roll < 0.7 ? 'IN_PROGRESS' : roll < 0.78 ? 'ACCEPTED' : roll < 0.84 ? 'POSTED' : roll < 0.9 ? 'TRIAGED' : roll < 0.97 ? 'SUBMITTED' : 'CANCELLED');
-        const taken = ['ACCEPTED', 'IN_PROGRESS', 'DONE', 'CLOSED'].includes(state);
+        const taken = TAKEN.has(state);
         const accepted = taken ? Math.min(now.getTime(), submitted + rand() * cat.response_hours * 1.2 * HOUR) : null;
         const done = state === 'DONE' || state === 'CLOSED' ? Math.min(now.getTime(), accepted! + (0.5 + rand() * 0.95) * (completionDue - accepted!)) : null;
         const closed = state === 'CLOSED' ? Math.min(now.getTime(), done! + rand() * 48 * HOUR) : null;
         const r = rand();
         const rating = state === 'CLOSED' ? (r < 0.62 ? 5 : r < 0.86 ? 4 : r < 0.95 ? 3 : r < 0.99 ? 2 : 1) : null;
-        const open = !['DONE', 'CLOSED', 'CANCELLED'].includes(state);
+        const open = !FINISHED.has(state);
         // Overdue orders stand where the five-minute sweep has left them: escalated to the street
         // once the completion deadline has passed, to the community when nobody took the order in time.
         const level = !open ? 0 : now.getTime() > completionDue ? 2 : !taken && now.getTime() > responseDue ? 1 : 0;
         const overdue = level > 0;
         const escalatedTo = level > 0 ? ancestorOf(unit, ESCALATION_KINDS[level as 1 | 2]) : null;
-        const ms = (t: number | null) => (t == null ? null : Math.round(t));
-        yield [uuid(rand), unit, cat.id, pick(TITLES), `${pick(SURNAMES)}${rand() < 0.5 ? '阿姨' : '师傅'}`, `139${String(Math.floor(rand() * 1e8)).padStart(8, '0')}`,
-          pick(channels), state, taken ? m.id : null, ms(submitted), ms(responseDue), ms(completionDue), ms(accepted), ms(done), ms(closed),
-          done ? (Math.round((0.5 + rand() * 3.5) * 2) / 2) : null, rating, overdue, level, escalatedTo] as (string | number | boolean | null)[];
+        const id = uuid(rand);
+        const title = pick(TITLES);
+        const resident = `${pick(SURNAMES)}${rand() < 0.5 ? '阿姨' : '师傅'}`;
+        const phone = `139${String(Math.floor(rand() * 1e8)).padStart(8, '0')}`;
+        const channel = pick(channels);
+        const hours = done ? (Math.round((0.5 + rand() * 3.5) * 2) / 2) : null;
+        // Times in whole milliseconds, as the table stores them (microseconds) and the summaries compare them.
+        const [sub, res, com, acc, dn, cl] = [submitted, responseDue, completionDue, accepted, done, closed].map((t) => (t == null ? null : Math.round(t))) as [number, number, number, number | null, number | null, number | null];
+        const last = cl ?? dn ?? acc ?? sub;
+        const u = unitIndex.get(unit)!;
+        stats.add(u, prefixed('state:', state));
+        if (state === 'CLOSED') {
+          stats.add(u, 'closed');
+          if (dn! <= com) stats.add(u, 'closed_on_time');
+          stats.add(u, 'rating_sum', rating!);
+          stats.add(u, 'rating_n');
+          stats.add(u, CLOSE_HOURS[closeHoursBucket(cl! - sub)]!);
+        }
+        if (overdue && open) stats.add(u, 'overdue');
+        if (taken) {
+          if (state === 'ACCEPTED' || state === 'IN_PROGRESS') stats.provider(m.id, 'open');
+          if (state === 'CLOSED') { stats.provider(m.id, 'rating_sum', rating!); stats.provider(m.id, 'rating_n'); }
+        }
+        w.row(27);
+        w.uuid(id);
+        w.bytes(tenant);
+        w.uuid(unit);
+        w.ltree(units[u]!.path);
+        w.uuid(cat.id);
+        w.text(title);
+        w.text(resident);
+        w.text(phone);
+        w.text(channel);
+        w.text('seed');
+        w.text(state);
+        if (taken) { w.text('MEMBER'); w.uuid(m.id); w.text('党员志愿者'); } else { w.null(); w.null(); w.null(); }
+        for (const t of [sub, res, com, acc, dn, cl]) stamp(t);
+        if (hours === null) w.null(); else w.bytes(binaryNumeric2(hours * 100));
+        if (rating === null) w.null(); else w.int16(rating);
+        w.bool(overdue);
+        w.int16(level);
+        if (escalatedTo === null) w.null(); else w.uuid(escalatedTo);
+        stamp(state === 'POSTED' ? sub : null);
+        stamp(last);
+        steps.row(7); steps.bytes(tenant); steps.uuid(id); steps.text(state); steps.text('import'); steps.text('seed'); steps.timestamp(last * 1000); steps.text('imported');
+        yield;
       }
     }
-    await copyRows(client, 'seed_order', ['id', 'unit_id', 'category_id', 'title', 'resident_name', 'resident_phone', 'channel', 'state', 'provider_member_id',
-      'submitted_ms', 'response_ms', 'completion_ms', 'accepted_ms', 'done_ms', 'closed_ms', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to'], orders(), progress);
-    // Per-row triggers (path lookup, foreign-key checks) and the statement-level summary triggers
-    // are off for the load; the rows are consistent by construction and the summaries are built
-    // once below from the staged rows. A load bigger than the table drops its secondary indexes
-    // and builds them again afterwards (one build beats a million index insertions).
-    await client.query('SET LOCAL session_replication_role = replica');
-    const rebuild = [...await secondaryIndexes(client, 'services.service_order', total), ...await secondaryIndexes(client, 'services.order_transition', total)];
-    for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
-    const at = (c: string) => `to_timestamp(s.${c} / 1000.0)`;
-    await client.query(
-      `insert into services.service_order (id, tenant_id, unit_id, org_path, category_id, title, resident_name, resident_phone, channel, submitted_by, state,
-         provider_kind, provider_member_id, provider_name, submitted_at, response_due, completion_due, accepted_at, done_at, closed_at, hours, rating, overdue,
-         escalation_level, escalated_to, posted_at, updated_at)
-       select s.id, $1, s.unit_id, u.path, s.category_id, s.title, s.resident_name, s.resident_phone, s.channel, 'seed', s.state,
-              case when s.provider_member_id is not null then 'MEMBER' end, s.provider_member_id, case when s.provider_member_id is not null then '党员志愿者' end,
-              ${at('submitted_ms')}, ${at('response_ms')}, ${at('completion_ms')}, ${at('accepted_ms')}, ${at('done_ms')}, ${at('closed_ms')}, s.hours, s.rating, s.overdue,
-              s.escalation_level, s.escalated_to, case when s.state = 'POSTED' then ${at('submitted_ms')} end,
-              to_timestamp(coalesce(s.closed_ms, s.done_ms, s.accepted_ms, s.submitted_ms) / 1000.0)
-         from seed_order s join services.unit_path u on u.tenant_id = $1 and u.unit_id = s.unit_id`, [tenantId]);
+    // Orders and their history in COPY's binary format (a city has a million and a half: parsing
+    // their uuids and timestamps as text was much of the server's work).
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    /** A timestamptz from whole epoch milliseconds, or null. */
+    const stamp = (ms: number | null) => (ms === null ? w.null() : w.timestamp(ms * 1000));
+    await copyBinary(client, 'services.service_order', ['id', 'tenant_id', 'unit_id', 'org_path', 'category_id', 'title', 'resident_name', 'resident_phone', 'channel',
+      'submitted_by', 'state', 'provider_kind', 'provider_member_id', 'provider_name', 'submitted_at', 'response_due', 'completion_due', 'accepted_at', 'done_at',
+      'closed_at', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to', 'posted_at', 'updated_at'], w, orders(), progress);
     // Every order carries its history's last step (who: the seed; from which state: unknown).
-    await client.query(
-      `insert into services.order_transition (tenant_id, order_id, from_state, to_state, action, actor, at, note)
-       select $1, id, null, state, 'import', 'seed', to_timestamp(coalesce(closed_ms, done_ms, accepted_ms, submitted_ms) / 1000.0), 'imported' from seed_order`, [tenantId]);
-    if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
-    for (const ix of rebuild) await client.query(ix.def);
-    progress(total);
+    await copyBinary(client, 'services.order_transition', ['tenant_id', 'order_id', 'to_state', 'action', 'actor', 'at', 'note'], w,
+      (function* () {
+        const all = steps.take();
+        for (let at = 0; at < all.length; at += 1 << 20) {
+          w.raw(all.subarray(at, at + (1 << 20)));
+          yield;
+        }
+      })());
 
     // 5. Micro-wishes: one for every twenty members.
     const wishStates = ['COLLECTED', 'VERIFIED', 'POSTED', 'CLAIMED', 'FULFILLED', 'CONFIRMED', 'ARCHIVED', 'ARCHIVED', 'ARCHIVED'];
-    const wishes = Math.max(1, Math.round(members.length / 20));
-    await client.query(`CREATE TEMP TABLE seed_wish (id uuid, unit_id uuid, title text, resident_name text, state text, claimed_by uuid,
-      collected_at timestamptz, fulfilled_at timestamptz) ON COMMIT DROP`);
+    const wishSteps: string[] = [];
     function* wishRows() {
       for (let i = 0; i < wishes; i++) {
         const m = members[Math.floor(rand() * members.length)]!;
         const state = pick(wishStates);
         const collected = now.getTime() - rand() * 300 * 24 * HOUR;
-        const claimed = !['COLLECTED', 'VERIFIED', 'POSTED'].includes(state);
-        const fulfilled = ['FULFILLED', 'CONFIRMED', 'ARCHIVED'].includes(state) ? Math.min(now.getTime(), collected + rand() * 30 * 24 * HOUR) : null;
-        yield [uuid(rand), m.orgUnitId, pick(WISHES), `${pick(SURNAMES)}奶奶`, state, claimed ? m.id : null, new Date(collected).toISOString(),
-          fulfilled == null ? null : new Date(fulfilled).toISOString()] as (string | number | boolean | null)[];
+        const claimed = !UNCLAIMED.has(state);
+        const fulfilled = FULFILLED.has(state) ? Math.min(now.getTime(), collected + rand() * 30 * 24 * HOUR) : null;
+        const id = uuid(rand);
+        const title = pick(WISHES);
+        const resident = `${pick(SURNAMES)}奶奶`;
+        const col = Math.round(collected);
+        const ful = fulfilled == null ? null : Math.round(fulfilled);
+        const u = unitIndex.get(m.orgUnitId)!;
+        stats.add(u, prefixed('wish:', state));
+        if (ful !== null) stats.add(u, 'wishes_fulfilled');
+        wishSteps.push(`${tenantId}\t${id}\t${state}\timport\tseed\t${ts(ful ?? col)}\timported\n`);
+        yield `${id}\t${tenantId}\t${m.orgUnitId}\t${units[u]!.path}\t${title}\t${resident}\t${state}\t${claimed ? m.id : '\\N'}\tseed\t${ts(col)}\t${ts(ful)}\t${ts(ful ?? col)}\n`;
       }
     }
-    await copyRows(client, 'seed_wish', ['id', 'unit_id', 'title', 'resident_name', 'state', 'claimed_by', 'collected_at', 'fulfilled_at'], wishRows(), progress);
-    const rebuildWishes = [...await secondaryIndexes(client, 'services.micro_wish', wishes), ...await secondaryIndexes(client, 'services.wish_transition', wishes)];
-    for (const ix of rebuildWishes) await client.query(`drop index ${ix.name}`);
-    await client.query(
-      `insert into services.micro_wish (id, tenant_id, unit_id, org_path, title, resident_name, state, claimed_by_member_id, collected_by, collected_at, fulfilled_at, updated_at)
-       select s.id, $1, s.unit_id, u.path, s.title, s.resident_name, s.state, s.claimed_by, 'seed', s.collected_at, s.fulfilled_at, coalesce(s.fulfilled_at, s.collected_at)
-         from seed_wish s join services.unit_path u on u.tenant_id = $1 and u.unit_id = s.unit_id`, [tenantId]);
-    await client.query(
-      `insert into services.wish_transition (tenant_id, wish_id, from_state, to_state, action, actor, at, note)
-       select $1, id, null, state, 'import', 'seed', coalesce(fulfilled_at, collected_at), 'imported' from seed_wish`, [tenantId]);
-    for (const ix of rebuildWishes) await client.query(ix.def);
-    await buildSummaries(client, tenantId);
+    await copyLines(client, 'services.micro_wish', ['id', 'tenant_id', 'unit_id', 'org_path', 'title', 'resident_name', 'state', 'claimed_by_member_id', 'collected_by',
+      'collected_at', 'fulfilled_at', 'updated_at'], wishRows(), progress);
+    await copyLines(client, 'services.wish_transition', ['tenant_id', 'wish_id', 'to_state', 'action', 'actor', 'at', 'note'], wishSteps);
+    if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
+    for (const ix of rebuild) await client.query(ix.def);
+    progress(total);
+    await stats.write(client, tenantId);
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');
     throw e;
   }
-  await client.query('analyze services.service_order; analyze services.micro_wish; analyze services.order_transition; analyze services.unit_stat; analyze services.subtree_stat; analyze services.provider_stat');
+  if (input.analyze !== false) await client.query('analyze services.service_order; analyze services.micro_wish; analyze services.order_transition; analyze services.unit_stat; analyze services.subtree_stat; analyze services.provider_stat');
+}
+
+const TAKEN = new Set(['ACCEPTED', 'IN_PROGRESS', 'DONE', 'CLOSED']);
+const FINISHED = new Set(['DONE', 'CLOSED', 'CANCELLED']);
+const UNCLAIMED = new Set(['COLLECTED', 'VERIFIED', 'POSTED']);
+const FULFILLED = new Set(['FULFILLED', 'CONFIRMED', 'ARCHIVED']);
+// Metric names made once: a name built for every order would be hashed again at every lookup.
+const named = new Map<string, Map<string, string>>();
+/** `prefix` + `value` (both constants, whose hashes the engine keeps), the same string each time. */
+function prefixed(prefix: string, value: string): string {
+  let m = named.get(prefix);
+  if (!m) named.set(prefix, (m = new Map()));
+  let s = m.get(value);
+  if (s === undefined) m.set(value, (s = prefix + value));
+  return s;
+}
+const CLOSE_HOURS = Array.from({ length: 1441 }, (_, h) => `close_hours:${h}`);
+
+const DAY = 24 * HOUR;
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const days = new Map<number, string>();
+/** Epoch milliseconds as a timestamptz literal in UTC (or COPY's null): a few thousand days, memoised. */
+function ts(ms: number | null): string {
+  if (ms === null) return '\\N';
+  const day = Math.floor(ms / DAY);
+  let d = days.get(day);
+  if (d === undefined) { d = new Date(day * DAY).toISOString().slice(0, 10); days.set(day, d); }
+  let r = ms - day * DAY;
+  const h = Math.floor(r / HOUR); r -= h * HOUR;
+  const m = Math.floor(r / 60_000); r -= m * 60_000;
+  const sec = Math.floor(r / 1000);
+  return `${d} ${TWO[h]}:${TWO[m]}:${TWO[sec]}.${THREE[r - sec * 1000]}+00`;
+}
+
+/** services.close_hours_bucket of an order closed `ms` after it was submitted (whole milliseconds). */
+function closeHoursBucket(ms: number): number {
+  const hours = Math.floor(ms / HOUR);
+  return hours < 48 ? hours : hours >= 1440 ? 1440 : Math.floor(ms / DAY) * 24;
+}
+
+/**
+ * What the statement-level triggers would have added for the generated orders and wishes (the
+ * metrics of order_metrics, wish_metrics and provider_metrics): per-unit summaries, subtree
+ * summaries (a unit's own rows plus its children's subtrees, added up the tree once, children
+ * first; the units come parents first) and per-provider figures. Written straight into empty
+ * summaries, or added to a tenant's existing ones.
+ */
+const PROVIDER_METRICS = ['open', 'rating_sum', 'rating_n'] as const;
+
+class Stats {
+  private readonly units: SeedUnit[];
+  private readonly own: Map<string, number>[];
+  /** Per provider, where its open, rating_sum and rating_n stand in providerValues. */
+  private readonly providers = new Map<string, number>();
+  private readonly providerValues: number[] = [];
+
+  constructor(units: SeedUnit[]) {
+    this.units = units;
+    this.own = units.map(() => new Map());
+  }
+
+  add(unit: number, metric: string, n = 1) {
+    const c = this.own[unit]!;
+    c.set(metric, (c.get(metric) ?? 0) + n);
+  }
+
+  provider(id: string, metric: 'open' | 'rating_sum' | 'rating_n', n = 1) {
+    let at = this.providers.get(id);
+    if (at === undefined) { at = this.providerValues.length; this.providers.set(id, at); this.providerValues.push(0, 0, 0); }
+    this.providerValues[at + PROVIDER_METRICS.indexOf(metric)]! += n;
+  }
+
+  async write(client: pg.Client, tenantId: string) {
+    const { units, own } = this;
+    const index = new Map(units.map((u, i) => [u.id, i]));
+    const subtree = own.map((c) => new Map(c));
+    for (let i = units.length - 1; i >= 0; i--) {
+      const up = units[i]!.parentId ? index.get(units[i]!.parentId!) : undefined;
+      if (up === undefined) continue;
+      const into = subtree[up]!;
+      for (const [k, n] of subtree[i]!) into.set(k, (into.get(k) ?? 0) + n);
+    }
+    const lines = (per: Map<string, number>[], ids: (i: number) => string) => function* () {
+      for (const [i, c] of per.entries()) for (const [k, n] of c) if (n !== 0) yield `${tenantId}\t${ids(i)}\t${k}\t${n}\n`;
+    };
+    const providerIds = [...this.providers.keys()];
+    await this.merge(client, tenantId, 'unit_stat', 'unit_id', lines(own, (i) => units[i]!.id)());
+    await this.merge(client, tenantId, 'subtree_stat', 'ancestor_id', lines(subtree, (i) => units[i]!.id)());
+    await this.merge(client, tenantId, 'provider_stat', 'provider_id',
+      lines([...this.providers.values()].map((at) => new Map(PROVIDER_METRICS.map((k, i) => [k, this.providerValues[at + i]!]))), (i) => providerIds[i]!)());
+  }
+
+  /** Rows (tenant, id, metric, value) into `table`: copied when the tenant has none yet, added to its rows otherwise. */
+  private async merge(client: pg.Client, tenantId: string, table: string, idColumn: string, rows: Iterable<string>) {
+    const columns = ['tenant_id', idColumn, 'metric', 'value'];
+    if (!(await client.query(`select 1 from services.${table} where tenant_id = $1 limit 1`, [tenantId])).rowCount) {
+      await copyLines(client, `services.${table}`, columns, rows);
+      return;
+    }
+    await client.query(`create temp table seed_${table} (tenant_id uuid, ${idColumn} uuid, metric text, value bigint) on commit drop`);
+    await copyLines(client, `seed_${table}`, columns, rows);
+    await client.query(
+      `insert into services.${table} as x (${columns.join(', ')}) select ${columns.join(', ')} from seed_${table} order by 1, 2, 3
+       on conflict (tenant_id, ${idColumn}, metric) do update set value = x.value + excluded.value`);
+  }
 }
 
 /** Secondary indexes of `table` worth dropping for a load of `rows` (more than it holds, and many). */
 async function secondaryIndexes(client: pg.Client, table: string, rows: number): Promise<{ name: string; def: string }[]> {
-  const existing = Number((await client.query<{ n: string }>(`select greatest(reltuples, 0)::bigint::text as n from pg_class where oid = $1::regclass`, [table])).rows[0]!.n);
+  // Counted up to the load's size (another tenant's rows may have no statistics yet).
+  const existing = (await client.query<{ n: number }>(`select count(*)::int as n from (select 1 from ${table} limit $1) x`, [rows])).rows[0]!.n;
   if (rows <= Math.max(10_000, existing)) return [];
   return (await client.query<{ name: string; def: string }>(
     `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i
       where i.indrelid = $1::regclass and not i.indisprimary and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`, [table])).rows;
-}
-
-/**
- * What the statement-level triggers would have added for the staged orders and wishes: per-unit
- * summaries (the metrics of order_metrics and wish_metrics, computed here from the staged rows in
- * one grouped pass), subtree summaries rolled up one tree level at a time (a unit's subtree is its
- * own rows plus its children's subtrees, so no row is expanded to all its ancestors), and the
- * per-provider figures of provider_metrics. Added to whatever is already there.
- */
-async function buildSummaries(client: pg.Client, tenantId: string): Promise<void> {
-  await client.query(
-    `create temp table seed_own on commit drop as
-     select unit_id, metric, sum(v)::bigint as v from (
-       select unit_id, 'state:' || state as metric, count(*) as v from seed_order group by 1, 2
-       union all select unit_id, 'closed', count(*) from seed_order where state = 'CLOSED' group by 1
-       union all select unit_id, 'closed_on_time', count(*) from seed_order where state = 'CLOSED' and done_ms <= completion_ms group by 1
-       union all select unit_id, 'rating_sum', sum(rating) from seed_order where state = 'CLOSED' group by 1
-       union all select unit_id, 'rating_n', count(*) from seed_order where state = 'CLOSED' group by 1
-       union all select unit_id, 'close_hours:' || services.close_hours_bucket((closed_ms - submitted_ms) / 3600000.0), count(*) from seed_order where state = 'CLOSED' group by 1, 2
-       union all select unit_id, 'overdue', count(*) from seed_order where overdue and state not in ('DONE', 'CLOSED', 'CANCELLED') group by 1
-       union all select unit_id, 'wish:' || state, count(*) from seed_wish group by 1, 2
-       union all select unit_id, 'wishes_fulfilled', count(*) from seed_wish where state in ('FULFILLED', 'CONFIRMED', 'ARCHIVED') group by 1
-     ) x where v is not null group by 1, 2`);
-  await client.query(
-    `insert into services.unit_stat as x (tenant_id, unit_id, metric, value) select $1, unit_id, metric, v from seed_own
-     on conflict (tenant_id, unit_id, metric) do update set value = x.value + excluded.value`, [tenantId]);
-  await client.query(
-    `create temp table seed_tree on commit drop as select unit_id, parent_id, nlevel(path) as depth from services.unit_path where tenant_id = $1`, [tenantId]);
-  await client.query('create temp table seed_sub (unit_id uuid, depth int, metric text, v bigint) on commit drop');
-  const deepest = Number((await client.query<{ d: number }>('select coalesce(max(depth), 0)::int as d from seed_tree')).rows[0]!.d);
-  for (let depth = deepest; depth >= 1; depth--) {
-    await client.query(
-      `insert into seed_sub (unit_id, depth, metric, v)
-       select unit_id, $1, metric, sum(v) from (
-         select o.unit_id, o.metric, o.v from seed_own o join seed_tree t on t.unit_id = o.unit_id and t.depth = $1
-         union all
-         select t.parent_id, s.metric, s.v from seed_sub s join seed_tree t on t.unit_id = s.unit_id where s.depth = $1 + 1
-       ) x group by 1, 3`, [depth]);
-  }
-  await client.query(
-    `insert into services.subtree_stat as x (tenant_id, ancestor_id, metric, value) select $1, unit_id, metric, v from seed_sub where v <> 0
-     on conflict (tenant_id, ancestor_id, metric) do update set value = x.value + excluded.value`, [tenantId]);
-  await client.query(
-    `insert into services.provider_stat as x (tenant_id, provider_id, metric, value)
-     select $1, provider_member_id, metric, sum(v) from (
-       select provider_member_id, 'open' as metric, count(*) as v from seed_order where state in ('DISPATCHED', 'ACCEPTED', 'IN_PROGRESS') and provider_member_id is not null group by 1
-       union all select provider_member_id, 'rating_sum', sum(rating) from seed_order where state = 'CLOSED' and provider_member_id is not null group by 1
-       union all select provider_member_id, 'rating_n', count(*) from seed_order where state = 'CLOSED' and provider_member_id is not null group by 1
-     ) x where v is not null group by 2, 3
-     on conflict (tenant_id, provider_id, metric) do update set value = x.value + excluded.value`, [tenantId]);
 }

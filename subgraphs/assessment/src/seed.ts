@@ -121,8 +121,9 @@ export async function seed(input: SeedInput): Promise<void> {
   }
   // Without statistics the first dashboards after a seed were planned for empty tables: a city's
   // district progress took 50 ms instead of 5 (an index lookup per summary row and root). The
-  // planner learns the sizes now rather than whenever autovacuum gets to them.
-  await client.query('analyze assessment.unit_path; analyze assessment.campaign; analyze assessment.target; analyze assessment.result; '
+  // planner learns the sizes now (or from the driver, after all tenants) rather than whenever
+  // autovacuum gets to them.
+  if (input.analyze !== false) await client.query('analyze assessment.unit_path; analyze assessment.campaign; analyze assessment.target; analyze assessment.result; '
     + 'analyze assessment.progress_summary; analyze assessment.transition; analyze assessment.rectification');
 }
 

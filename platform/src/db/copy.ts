@@ -23,6 +23,35 @@ const escape = (s: string) => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Runs one COPY … FROM STDIN: `fill` writes the data through `send` (which waits for the socket
+ * to drain, or lets the event loop run, and reports `rows` written since the last call to
+ * `progress`). On any error the copy is aborted and the error rethrown; otherwise the copy is
+ * ended and its completion awaited.
+ */
+async function runCopy(client: pg.Client, sql: string, progress: ((rows: number) => void) | undefined,
+  fill: (send: (data: string | Buffer, rows: number) => Promise<void>) => Promise<void>): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  let failed: ((e: Error) => void) | undefined;
+  const done = new Promise<void>((resolve, reject) => { stream.on('finish', resolve); stream.on('error', (e) => { failed?.(e); reject(e); }); });
+  const send = async (data: string | Buffer, rows: number) => {
+    const ok = stream.write(data);
+    progress?.(rows);
+    // One error listener for the whole copy (not one per wait): it fails the wait in progress.
+    if (!ok) await new Promise<void>((resolve, reject) => { failed = reject; stream.once('drain', resolve); }).finally(() => { failed = undefined; });
+    else await turn();
+  };
+  try {
+    await fill(send);
+  } catch (e) {
+    stream.destroy(e as Error);
+    await done.catch(() => {});
+    throw e;
+  }
+  stream.end();
+  await done;
+}
+
+/**
  * Streams `rows` into `table` (usually a TEMP staging table) with COPY FROM STDIN, in chunks of
  * about 1 MB, waiting for the socket to drain so a million rows never sit in memory as text.
  * `progress` is called with the number of rows written since its last call. Returns the row count.
@@ -41,37 +70,18 @@ export async function copyRows(
 export async function copyLines(
   client: pg.Client, table: string, columns: readonly string[], lines: Iterable<string>, progress?: (rows: number) => void,
 ): Promise<number> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  let failed: ((e: Error) => void) | undefined;
-  const done = new Promise<void>((resolve, reject) => { stream.on('finish', resolve); stream.on('error', (e) => { failed?.(e); reject(e); }); });
-  let chunk = '';
   let count = 0;
-  let pending = 0;
-  const flush = async () => {
-    if (!chunk.length) return;
-    const ok = stream.write(chunk);
-    chunk = '';
-    progress?.(pending);
-    pending = 0;
-    // One error listener for the whole copy (not one per wait): it fails the wait in progress.
-    if (!ok) await new Promise<void>((resolve, reject) => { failed = reject; stream.once('drain', resolve); }).finally(() => { failed = undefined; });
-    else await turn();
-  };
-  try {
+  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, progress, async (send) => {
+    let chunk = '';
+    let pending = 0;
     for (const line of lines) {
       chunk += line;
       count++;
       pending++;
-      if (chunk.length > 1_000_000) await flush();
+      if (chunk.length > 1_000_000) { await send(chunk, pending); chunk = ''; pending = 0; }
     }
-    await flush();
-  } catch (e) {
-    stream.destroy(e as Error);
-    await done.catch(() => {});
-    throw e;
-  }
-  stream.end();
-  await done;
+    if (chunk.length) await send(chunk, pending);
+  });
   return count;
 }
 
@@ -209,34 +219,18 @@ export function binaryNumeric2(hundredths: number): Buffer {
 export async function copyBinary(
   client: pg.Client, table: string, columns: readonly string[], writer: CopyBinaryWriter, rows: Iterable<unknown>, progress?: (rows: number) => void,
 ): Promise<number> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`));
-  let failed: ((e: Error) => void) | undefined;
-  const done = new Promise<void>((resolve, reject) => { stream.on('finish', resolve); stream.on('error', (e) => { failed?.(e); reject(e); }); });
   let count = 0;
-  let pending = 0;
-  const send = async (b: Buffer) => {
-    const ok = stream.write(b);
-    progress?.(pending);
-    pending = 0;
-    if (!ok) await new Promise<void>((resolve, reject) => { failed = reject; stream.once('drain', resolve); }).finally(() => { failed = undefined; });
-    else await turn();
-  };
-  try {
+  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`, progress, async (send) => {
+    let pending = 0;
     // Signature, flags, header extension length.
-    await send(Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]));
+    await send(Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]), 0);
     for (const _ of rows) {
       count++;
       pending++;
-      if (writer.size > 1_000_000) await send(writer.take());
+      if (writer.size > 1_000_000) { await send(writer.take(), pending); pending = 0; }
     }
     writer.row(-1);
-    await send(writer.take());
-  } catch (e) {
-    stream.destroy(e as Error);
-    await done.catch(() => {});
-    throw e;
-  }
-  stream.end();
-  await done;
+    await send(writer.take(), pending);
+  });
   return count;
 }

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { signUserToken } from '@trellis/platform';
 import { mulberry32, pick, weighted, type Rand } from '@trellis/platform/seed/prng.ts';
+import { DAY, ETHNICITY, RESIDENTIAL, drawPerson, ymd } from '@trellis/members/seedPeople.ts';
+import type { Education, RecruitmentStage } from '@trellis/members/generated/resolvers.ts';
 import { profileDatabase } from '@trellis/infra/seed/database.ts';
 import { profileByName, type ProfileName } from '@trellis/infra/seed/profiles.ts';
 import { idCardCheck } from '@trellis/members/domain/personalData.ts';
@@ -23,28 +25,12 @@ export const LEDGER_HEADER = ['姓名', '性别', '出生日期', '民族', '学
 /** A unit of the tenant as the ledger names it, and how many members it holds now (where new ones go). */
 export interface LedgerUnit { id: string; parentId: string | null; name: string; kind: string; members: number }
 
-const RESIDENTIAL = new Set(['GRID', 'BUILDING_GROUP', 'COMMUNITY', 'VILLAGE']);
-const SURNAMES: [string, number][] = [
-  ['王', 72], ['李', 71], ['张', 68], ['刘', 54], ['陈', 46], ['杨', 33], ['黄', 25], ['赵', 20], ['吴', 20], ['周', 19], ['徐', 14], ['孙', 12],
-  ['马', 12], ['朱', 11], ['胡', 10], ['郭', 10], ['何', 9], ['林', 9], ['高', 9], ['罗', 8], ['郑', 7], ['梁', 7], ['谢', 6], ['宋', 6], ['唐', 6],
-  ['许', 5], ['韩', 5], ['冯', 5], ['邓', 5], ['曹', 5], ['彭', 4], ['曾', 4], ['肖', 4], ['田', 4], ['董', 4], ['袁', 4], ['欧阳', 1],
-];
-const GIVEN = {
-  olderMale: ['建国', '国庆', '德明', '志强', '建华', '卫东', '振华', '文斌', '春生', '永明', '国华', '建军'],
-  olderFemale: ['秀英', '桂兰', '淑珍', '玉兰', '凤英', '秀兰', '丽华', '红梅', '桂英', '玉梅', '淑英', '秀珍'],
-  youngerMale: ['浩然', '子轩', '宇航', '俊杰', '博文', '晨阳', '思远', '泽宇', '鹏', '磊', '伟', '涛'],
-  youngerFemale: ['婷婷', '思雨', '欣怡', '雨涵', '佳琪', '梦瑶', '静', '敏', '丹', '琳', '晓燕', '海燕'],
+/** The ledger writes the registry's codes in departments' words (as the import reads them). */
+const STAGE_LABEL: Record<RecruitmentStage, string> = { FULL: '正式党员', PROBATIONARY: '预备党员', DEVELOPMENT_TARGET: '发展对象', ACTIVIST: '入党积极分子', APPLICANT: '入党申请人' };
+const EDUCATION_LABEL: Record<Education, string> = {
+  PRIMARY: '小学', JUNIOR_SECONDARY: '初中', SENIOR_SECONDARY: '高中', VOCATIONAL: '中专', JUNIOR_COLLEGE: '大专', BACHELOR: '本科', POSTGRADUATE: '研究生',
 };
-const ETHNICITY: [string, number][] = [['汉族', 93], ['回族', 1.5], ['满族', 1.5], ['壮族', 1.5], ['土家族', 1.5], ['蒙古族', 1]];
-const EDUCATION_BY_ERA: [number, [string, number][]][] = [
-  [1950, [['小学', 30], ['初中', 35], ['高中', 20], ['中专', 5], ['大专', 6], ['本科', 4]]],
-  [1970, [['小学', 10], ['初中', 30], ['高中', 30], ['中专', 10], ['大专', 12], ['本科', 8]]],
-  [1985, [['初中', 10], ['高中', 20], ['中专', 15], ['大专', 25], ['本科', 25], ['研究生', 5]]],
-  [9999, [['高中', 5], ['中专', 10], ['大专', 25], ['本科', 48], ['研究生', 12]]],
-];
 const WORKING: [string, number][] = [['在职党员', 40], ['自管党员', 25], ['流动党员(流入)', 10], ['下岗失业党员', 8], ['两新组织党员', 17]];
-const DAY = 86_400_000;
-const ymd = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
 
 /**
  * What a ledger writes for each unit: its name after as many of its ancestors' names as make it
@@ -101,20 +87,10 @@ export function buildLedger(units: LedgerUnit[], rows: number, opts: { seed: num
   const lines = [LEDGER_HEADER.join(',')];
   for (let i = 0; i < rows; i++) {
     const unit = drawUnit();
-    const residential = RESIDENTIAL.has(unit.kind);
-    const roll = r();
-    const stage = roll < 0.93 ? '正式党员' : roll < 0.96 ? '预备党员' : roll < 0.97 ? '发展对象' : roll < 0.985 ? '入党积极分子' : '入党申请人';
-    const party = stage === '正式党员' || stage === '预备党员';
-    const age = stage !== '正式党员' ? 19 + Math.floor(r() * 22)
-      : residential && r() < 0.62 ? 60 + Math.floor(Math.pow(r(), 1.4) * 33)
-      : 23 + Math.floor(r() * 37);
-    const birth = Date.UTC(year - age, 0, 1) / DAY - Math.floor(r() * 365) - 1;
-    const birthText = ymd(birth);
-    const bornYear = Number(birthText.slice(0, 4));
-    const male = r() < (bornYear < 1970 ? 0.66 : 0.54);
-    const older = bornYear < 1975;
-    const name = weighted(r, SURNAMES) + pick(r, male ? (older ? GIVEN.olderMale : GIVEN.youngerMale) : (older ? GIVEN.olderFemale : GIVEN.youngerFemale));
-    const education = weighted(r, EDUCATION_BY_ERA.find(([before]) => bornYear < before)![1]);
+    const person = drawPerson(r, year, RESIDENTIAL.has(unit.kind));
+    const { party, age, birth, birthText, bornYear, male, name } = person;
+    const stage = STAGE_LABEL[person.stage];
+    const education = EDUCATION_LABEL[person.education];
     const categories: string[] = [];
     if (party) {
       if (age >= 60) categories.push('离退休党员');

@@ -14,6 +14,7 @@ import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
 import { DEFAULT_EMPLOYED_BRACKETS, DEFAULT_RETIREE_BRACKETS, type Bracket } from './domain/dues.ts';
 import { BASELINE, DEFAULT_BASELINE, DEFAULT_EXEMPT } from './domain/points.ts';
+import { DAY, ETHNICITY, RESIDENTIAL, drawPerson, ymd } from './seedPeople.ts';
 
 import type { SeedInput, SeedMember, SeedUnit } from '@trellis/platform/seed/contract.ts';
 
@@ -26,40 +27,8 @@ const WEIGHT: Record<string, number> = {
   COMMERCIAL_BUILDING_BRANCH: 25, MARKET_BRANCH: 15, JOINT_BRANCH: 20, NEW_ORGANISATION_BRANCH: 25,
   ENTERPRISE_BRANCH: 40, FLOATING_MEMBER_BRANCH: 30, ONLINE_BRANCH: 10,
 };
-const RESIDENTIAL = new Set(['GRID', 'BUILDING_GROUP', 'COMMUNITY', 'VILLAGE']);
-const ETHNICITY: [string, number][] = [['汉族', 93], ['回族', 1.5], ['满族', 1.5], ['壮族', 1.5], ['土家族', 1.5], ['蒙古族', 1]];
-const SURNAMES: [string, number][] = [
-  ['王', 72], ['李', 71], ['张', 68], ['刘', 54], ['陈', 46], ['杨', 33], ['黄', 25], ['赵', 20], ['吴', 20], ['周', 19], ['徐', 14], ['孙', 12],
-  ['马', 12], ['朱', 11], ['胡', 10], ['郭', 10], ['何', 9], ['林', 9], ['高', 9], ['罗', 8], ['郑', 7], ['梁', 7], ['谢', 6], ['宋', 6], ['唐', 6],
-  ['许', 5], ['韩', 5], ['冯', 5], ['邓', 5], ['曹', 5], ['彭', 4], ['曾', 4], ['肖', 4], ['田', 4], ['董', 4], ['袁', 4], ['潘', 3], ['于', 3],
-  ['蒋', 3], ['蔡', 3], ['余', 3], ['杜', 3], ['叶', 3], ['程', 3], ['苏', 3], ['魏', 3], ['吕', 3], ['丁', 3], ['任', 3], ['沈', 2], ['姚', 2],
-  ['卢', 2], ['姜', 2], ['崔', 2], ['钟', 2], ['谭', 2], ['陆', 2], ['汪', 2], ['范', 2], ['金', 2], ['石', 2], ['廖', 2], ['贾', 2], ['夏', 2], ['欧阳', 1],
-];
-const GIVEN = {
-  olderMale: ['建国', '国庆', '德明', '志强', '建华', '卫东', '振华', '文斌', '春生', '永明', '国华', '建军', '跃进', '胜利', '保国', '福生', '长青', '明德'],
-  olderFemale: ['秀英', '桂兰', '淑珍', '玉兰', '凤英', '秀兰', '丽华', '红梅', '桂英', '玉梅', '淑英', '秀珍', '凤兰', '美华', '素芳', '月英', '金凤', '爱华'],
-  youngerMale: ['浩然', '子轩', '宇航', '俊杰', '博文', '晨阳', '思远', '泽宇', '鹏', '磊', '伟', '涛', '超', '杰', '晓东', '海涛', '志远', '一鸣'],
-  youngerFemale: ['婷婷', '思雨', '欣怡', '雨涵', '佳琪', '梦瑶', '静', '敏', '丹', '琳', '晓燕', '海燕', '雪', '倩', '颖', '诗涵', '梓萱', '文静'],
-};
-const EDUCATION_BY_ERA: [number, [string, number][]][] = [
-  [1950, [['PRIMARY', 30], ['JUNIOR_SECONDARY', 35], ['SENIOR_SECONDARY', 20], ['VOCATIONAL', 5], ['JUNIOR_COLLEGE', 6], ['BACHELOR', 4]]],
-  [1970, [['PRIMARY', 10], ['JUNIOR_SECONDARY', 30], ['SENIOR_SECONDARY', 30], ['VOCATIONAL', 10], ['JUNIOR_COLLEGE', 12], ['BACHELOR', 8]]],
-  [1985, [['JUNIOR_SECONDARY', 10], ['SENIOR_SECONDARY', 20], ['VOCATIONAL', 15], ['JUNIOR_COLLEGE', 25], ['BACHELOR', 25], ['POSTGRADUATE', 5]]],
-  [9999, [['SENIOR_SECONDARY', 5], ['VOCATIONAL', 10], ['JUNIOR_COLLEGE', 25], ['BACHELOR', 48], ['POSTGRADUATE', 12]]],
-];
 const WORKING: [string, number][] = [['IN_SERVICE', 40], ['SELF_MANAGED', 25], ['FLOATING_IN', 10], ['LAID_OFF', 8], ['NEW_ORGANISATION', 17]];
 
-const DAY = 86_400_000;
-/** Memoised dates, by day number + DATE_OFFSET (1860 to 2133). */
-const dates: (string | undefined)[] = new Array(100_000).fill(undefined);
-const DATE_OFFSET = 40_000;
-/** Day number → 'YYYY-MM-DD', memoised (a few thousand distinct days serve a million rows). */
-function ymd(day: number): string {
-  const i = day + DATE_OFFSET;
-  let s = dates[i];
-  if (s === undefined) { s = new Date(day * DAY).toISOString().slice(0, 10); if (i >= 0 && i < dates.length) dates[i] = s; }
-  return s;
-}
 const compactDates = new Map<string, string>();
 /** 'YYYY-MM-DD' → 'YYYYMMDD', memoised. */
 function compact(date: string): string {
@@ -140,21 +109,7 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
     const residential = RESIDENTIAL.has(unit.kind);
     for (let i = 0; i < counts[h]!; i++) {
       const id = uuid(r);
-      const roll = r();
-      const stage = roll < 0.93 ? 'FULL' : roll < 0.96 ? 'PROBATIONARY' : roll < 0.97 ? 'DEVELOPMENT_TARGET' : roll < 0.985 ? 'ACTIVIST' : 'APPLICANT';
-      const party = stage === 'FULL' || stage === 'PROBATIONARY';
-      // Age: most community members are retired; branches in workplaces are of working age; the pipeline is young.
-      const age = stage !== 'FULL' ? 19 + Math.floor(r() * 22)
-        : residential && r() < 0.62 ? 60 + Math.floor(Math.pow(r(), 1.4) * 33)
-        : 23 + Math.floor(r() * 37);
-      const birth = Date.UTC(year - age, 0, 1) / DAY - Math.floor(r() * 365) - 1;
-      const birthText = ymd(birth);
-      const bornYear = Number(birthText.slice(0, 4));
-      const male = r() < (bornYear < 1970 ? 0.66 : 0.54);
-      const older = bornYear < 1975;
-      const given = male ? (older ? GIVEN.olderMale : GIVEN.youngerMale) : (older ? GIVEN.olderFemale : GIVEN.youngerFemale);
-      const name = weighted(r, SURNAMES) + pick(r, given);
-      const education = weighted(r, EDUCATION_BY_ERA.find(([before]) => bornYear < before)![1]);
+      const { stage, party, age, birth, birthText, bornYear, male, name, education } = drawPerson(r, year, residential);
       // Categories (a member may carry several).
       const categories: string[] = [];
       if (age >= 60) categories.push('RETIRED');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { SubgraphDefinition } from '@trellis/platform';
+import { SUBGRAPHS, type SubgraphDefinition } from '@trellis/platform';
 
 /**
  * The product subgraphs by name, default port and contract, without loading their code. A
@@ -8,12 +8,8 @@ import type { SubgraphDefinition } from '@trellis/platform';
  */
 export interface CatalogueEntry { name: string; defaultPort: number; packageName: string }
 
-export const subgraphCatalogue: readonly CatalogueEntry[] = [
-  { name: 'organisation', defaultPort: 4001, packageName: '@trellis/organisation' },
-  { name: 'members', defaultPort: 4002, packageName: '@trellis/members' },
-  { name: 'services', defaultPort: 4003, packageName: '@trellis/services' },
-  { name: 'assessment', defaultPort: 4004, packageName: '@trellis/assessment' },
-];
+/** The platform's subgraphs in composition order, each in package `@trellis/<name>`, on ports 4001 onwards. */
+export const subgraphCatalogue: readonly CatalogueEntry[] = SUBGRAPHS.map((name, i) => ({ name, defaultPort: 4001 + i, packageName: `@trellis/${name}` }));
 
 /** A subgraph's contract (its schema.graphql, next to the package's entry point), read from disk. */
 export const sdlOf = (e: CatalogueEntry): string => readFileSync(new URL('./schema.graphql', import.meta.resolve(e.packageName)), 'utf8');

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { byIdLoader, createSummaryCache, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
+import { byIdLoader, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 import type { Dimension, Grading, Period } from './domain/template.ts';
 import type { TargetState, Tier } from './domain/campaign.ts';
 import type { AppraisalGrade, AppraisalState, DutyGrade, DutyRating } from './domain/appraisal.ts';
@@ -131,10 +131,10 @@ const PROGRESS_SQL = `with k as (select * from unnest(?::text[], ?::uuid[], ?::t
    select ch.key, ch.campaign_id::text, null, null, 0, null from chosen ch where ch.campaign_id is not null`;
 
 /** Per-request loaders: every relation costs one statement per batch, not per item. */
-export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: () => Date, principal?: Principal, cache: SummaryCache = createSummaryCache()) {
+export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: () => Date, principal: Principal, cache: SummaryCache) {
   const ids = (xs: readonly string[]) => sqlArray(xs.filter(isUuid));
   // What a unit's progress covers depends on the caller's scope.
-  const progressContext = principal ? sessionVariables(principal)['app.scope_unit'] : null;
+  const progressContext = sessionVariables(principal)['app.scope_unit'];
   return {
     metrics,
     template: byIdLoader((k) => em.execute<TemplateRow[]>(`select ${TEMPLATE_COLUMNS} from assessment.template t where t.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
@@ -183,7 +183,7 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
       };
       // The counts are reused while the tenant's campaigns and summaries are unchanged; which of
       // them are overdue is decided now, from the deadline of their tier.
-      const counts = principal && progressContext !== null ? await cache.through(em, 'assessment.summary_version', principal.tenantId, progressContext, keys, load) : await load(keys);
+      const counts = await cache.through(em, 'assessment.summary_version', principal.tenantId, progressContext, keys, load);
       const at = now().getTime();
       return keys.map((k) => (counts.get(k) ?? []).map(({ dueAt, ...r }) => ({ ...r, overdue: dueAt !== null && new Date(dueAt).getTime() < at ? r.count : 0 })));
     }),

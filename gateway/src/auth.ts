@@ -9,8 +9,7 @@ export interface GatewayAuthContext { principal?: Principal; requestId?: string 
  * Verifies the caller's JWT before anything executes; a request without a valid token gets
  * UNAUTHENTICATED (HTTP 401). Then, for every subgraph call the plan makes, attaches a
  * credential for that one subgraph carrying the verified principal, and the request id.
- * Headers set here are part of the gateway's subgraph-request deduplication key: the
- * credential keeps two principals apart, the request id two requests.
+ * The credential names the principal, the request id the request (the subgraph logs it).
  */
 export function useTrellisAuth(opts: {
   verifyUser: (token: string) => Promise<Principal>;

@@ -55,6 +55,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     // Subgraph errors keep their own codes (NOT_FOUND, FORBIDDEN …); the gateway only adds the subgraph name.
     subgraphErrors: { errorCode: false, subgraphNameProp: 'subgraph' },
     inboundInflightRequestDeduplication: opts.deduplicateInbound ?? false,
+    // Outbound deduplication could never share a subgraph call here (each carries its request's
+    // id), yet it deep-copied every subgraph response for the sharing it might have done.
+    transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } },
     requestId: { headerName: 'x-request-id' },
     plugins: () => [useTrellisAuth({ verifyUser, signInternal, log })],
   });

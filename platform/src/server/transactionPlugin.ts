@@ -22,7 +22,9 @@ export function transactionPlugin(): ApolloServerPlugin<SubgraphContext> {
           contextValue.tx.open = false;
           const body = response.body;
           const failed = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
-          if (isMutation && failed) {
+          // A read-only transaction has nothing to keep: ending it with ROLLBACK skips the flush
+          // (a change-set pass over every entity the request loaded) that commit runs first.
+          if (!isMutation || failed) {
             await contextValue.em.rollback();
             return;
           }

@@ -33,9 +33,9 @@ const config: CodegenConfig = {
   silent: true,
   generates: {
     ...subgraph('organisation', {
-      Tenant: '../entities.ts#Tenant',
+      Tenant: '../entities.ts#TenantRow',
       UnitKind: '../entities.ts#UnitKind',
-      OrgUnit: '../entities.ts#OrgUnit',
+      OrgUnit: '../entities.ts#OrgUnitRow',
       StationedUnit: '../entities.ts#StationedUnit',
       CoBuildingAgreement: '../entities.ts#CoBuildingAgreement',
       BigCommittee: '../entities.ts#BigCommittee',

@@ -17,6 +17,12 @@ export interface TestStack {
   token(tenant: string, role: Principal['role'], opts?: { scope?: string; scopeUnitId?: string; scopes?: Principal['scopes']; memberId?: string; sub?: string }): Promise<string>;
   /** Brings every subgraph's event followers up to date (what the background followers do in production). */
   catchUpEvents(): Promise<number>;
+  /**
+   * Moves every subgraph's summary version of a tenant on, as a write would: what the running
+   * services keep under the old versions is no longer used. Statement counts taken next compare
+   * loads, not cache hits.
+   */
+  forgetCached(tenant: string): Promise<void>;
   /** Id of a demo unit by its path key ('中共黄石市委/黄石港区/黄石港街道'). */
   unit(tenant: string, key: string): string;
   close(): Promise<void>;
@@ -64,6 +70,12 @@ export async function startTestStack(opts: { clock?: () => Date; deduplicateInbo
         memberId: o.memberId,
         scopes: o.scopes ?? [],
       });
+    },
+    async forgetCached(tenant) {
+      const { rows } = await db.query<{ schema: string }>(`select table_schema as schema from information_schema.tables where table_name = 'summary_version' order by 1`);
+      for (const { schema } of rows) {
+        await db.query(`insert into ${schema}.summary_version as v (tenant_id, version) values ($1, 1) on conflict (tenant_id) do update set version = v.version + 1`, [tenants[tenant]!.id]);
+      }
     },
     async catchUpEvents() {
       let n = 0;

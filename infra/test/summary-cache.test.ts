@@ -35,8 +35,8 @@ describe('statistics cache keyed by the summary version', () => {
     const first = await read();
     const again = await read();
     expect(again.data).toEqual(first.data);
-    // The member, service and progress statements are not run again (one each).
-    expect(again.statements).toBe(first.statements - 3);
+    // The unit, member, service and progress statements are not run again (one each).
+    expect(again.statements).toBe(first.statements - 4);
     const colleague = await read(await t.token('huangshi', 'CITY_ADMIN', { sub: 'another-city-admin' }));
     expect(colleague.statements).toBe(again.statements);
     expect(colleague.data).toEqual(first.data);
@@ -66,7 +66,8 @@ describe('statistics cache keyed by the summary version', () => {
   it('neither fills nor uses the cache from a transaction that writes (its version may yet be rolled back), and keeps only the newest version', async () => {
     const client = new pg.Client({ connectionString: t.db.appUrl('members') });
     await client.connect();
-    const em = { execute: async <T>(sql: string) => (await client.query(sql)).rows as T };
+    // Outside an EntityManager's own transaction: the version is read at every call.
+    const em = { execute: async <T>(sql: string) => (await client.query(sql)).rows as T, getTransactionContext: () => undefined };
     const cache = createSummaryCache();
     let loads = 0;
     const load = async (keys: readonly string[]) => { loads++; return new Map(keys.map((k) => [k, loads])); };
@@ -100,5 +101,47 @@ describe('statistics cache keyed by the summary version', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('keeps the tree a dashboard reads until it changes: a new unit, a rename and a move show at once', async () => {
+    const tree = `query($id: ID!) { myTenant { name } unitCountsByDistrict { district { name } total }
+      orgUnit(id: $id) { name children { id name } unitCounts { kind count } } }`;
+    interface Tree { myTenant: { name: string }; unitCountsByDistrict: { district: { name: string }; total: number }[]; orgUnit: { name: string; children: { id: string; name: string }[]; unitCounts: { kind: string; count: number }[] } }
+    const readTree = async () => {
+      const before = sqlCounter.total;
+      const r = await gql<Tree>(t.url, city, tree, { id: t.unit('huangshi', DISTRICT) });
+      expect(r.errors).toBeUndefined();
+      return { data: r.data!, statements: sqlCounter.total - before };
+    };
+    const first = await readTree();
+    const again = await readTree();
+    expect(again.data).toEqual(first.data);
+    // Only the transaction's own statements and the version read remain.
+    expect(again.statements).toBeLessThan(first.statements);
+    expect(again.statements).toBe(4);
+    const streetsOf = (d: Tree) => d.orgUnit.unitCounts.find((c) => c.kind === 'STREET')?.count ?? 0;
+    const districtTotal = (d: Tree) => d.unitCountsByDistrict.find((x) => x.district.name === '黄石港区')!.total;
+
+    const created = await gql<{ createOrgUnit: { id: string } }>(t.url, city, 'mutation($p: ID!) { createOrgUnit(input: { parentId: $p, kind: "STREET", name: "缓存街道" }) { id } }', { p: t.unit('huangshi', DISTRICT) });
+    expect(created.errors).toBeUndefined();
+    const street = created.data!.createOrgUnit.id;
+    const added = (await readTree()).data;
+    expect(added.orgUnit.children.map((c) => c.name)).toContain('缓存街道');
+    expect(streetsOf(added)).toBe(streetsOf(first.data) + 1);
+    expect(districtTotal(added)).toBe(districtTotal(first.data) + 1);
+
+    expect((await gql(t.url, city, 'mutation($id: ID!) { renameOrgUnit(id: $id, name: "缓存新街道") { id } }', { id: street })).errors).toBeUndefined();
+    expect((await readTree()).data.orgUnit.children.find((c) => c.id === street)!.name).toBe('缓存新街道');
+
+    // Moved to another district: it leaves this district's children and counts.
+    const district = await gql<{ createOrgUnit: { id: string } }>(t.url, city, 'mutation($p: ID!) { createOrgUnit(input: { parentId: $p, kind: "DISTRICT", name: "缓存区" }) { id } }', { p: t.unit('huangshi', '中共黄石市委') });
+    expect(district.errors).toBeUndefined();
+    const elsewhere = district.data!.createOrgUnit.id;
+    expect((await readTree()).data.unitCountsByDistrict.map((d) => d.district.name)).toContain('缓存区');
+    expect((await gql(t.url, city, 'mutation($id: ID!, $p: ID!) { moveOrgUnit(id: $id, newParentId: $p) { id } }', { id: street, p: elsewhere })).errors).toBeUndefined();
+    const after = (await readTree()).data;
+    expect(after.orgUnit.children.map((c) => c.id)).not.toContain(street);
+    expect(streetsOf(after)).toBe(streetsOf(first.data));
+    expect(districtTotal(after)).toBe(districtTotal(first.data));
   });
 });

@@ -24,6 +24,8 @@ export interface SummaryCache {
   readonly size: number;
 }
 
+interface VersionState { version: string; read_only: boolean }
+
 /** Tenants (per summary table) whose figures are kept; the least recently read go first. */
 const TENANTS = 200;
 /** Figures kept per tenant and version: a city's dashboards for a few dozen scopes. */
@@ -36,6 +38,21 @@ const ENTRIES_PER_TENANT = 5_000;
  */
 export function createSummaryCache(entriesPerTenant = ENTRIES_PER_TENANT): SummaryCache {
   const tenants = new LRUCache<string, { version: bigint; entries: Map<string, unknown> }>({ max: TENANTS });
+  // The version a transaction read, per summary table: a request whose loaders go through the
+  // cache several times (a unit, its children, their counts …) reads it once.
+  const read = new WeakMap<object, Map<string, Promise<VersionState | undefined>>>();
+  const stateOf = (em: SqlEntityManager, versionTable: string) => {
+    const run = () => em.execute<VersionState[]>(
+      `select coalesce((select v.version from ${versionTable} v where v.tenant_id = platform.current_tenant()), 0)::text as version,
+              current_setting('transaction_read_only') = 'on' as read_only`).then((rows) => rows[0]);
+    const tx = em.getTransactionContext<object>();
+    if (!tx) return run();
+    let held = read.get(tx);
+    if (!held) { held = new Map(); read.set(tx, held); }
+    let state = held.get(versionTable);
+    if (!state) { state = run(); held.set(versionTable, state); }
+    return state;
+  };
   return {
     get size() {
       let n = 0;
@@ -43,9 +60,7 @@ export function createSummaryCache(entriesPerTenant = ENTRIES_PER_TENANT): Summa
       return n;
     },
     async through<V>(em: SqlEntityManager, versionTable: string, tenantId: string, context: string, keys: readonly string[], load: (missing: readonly string[]) => Promise<Map<string, V>>) {
-      const [state] = await em.execute<{ version: string; read_only: boolean }[]>(
-        `select coalesce((select v.version from ${versionTable} v where v.tenant_id = platform.current_tenant()), 0)::text as version,
-                current_setting('transaction_read_only') = 'on' as read_only`);
+      const state = await stateOf(em, versionTable);
       if (!state?.read_only) return load(keys);
       const version = BigInt(state.version);
       const tenantKey = `${versionTable}|${tenantId}`;

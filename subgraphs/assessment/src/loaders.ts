@@ -138,7 +138,12 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
   return {
     metrics,
     template: byIdLoader((k) => em.execute<TemplateRow[]>(`select ${TEMPLATE_COLUMNS} from assessment.template t where t.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
-    campaign: byIdLoader((k) => em.execute<CampaignRow[]>(`select ${CAMPAIGN_COLUMNS} from assessment.campaign c where c.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
+    /** Campaigns (tenant-wide, fixed once opened) are kept under the summary version too. */
+    campaign: new DataLoader<string, CampaignRow | null>(async (keys) => {
+      const got = await cache.through(em, 'assessment.summary_version', principal.tenantId, 'campaign', keys.filter(isUuid), async (missing) =>
+        new Map((await em.execute<CampaignRow[]>(`select ${CAMPAIGN_COLUMNS} from assessment.campaign c where c.id = any(?::uuid[])`, [ids(missing)])).map((r) => [r.id, r])));
+      return keys.map((k) => got.get(k) ?? null);
+    }),
     target: byIdLoader((k) => em.execute<TargetRow[]>(
       `select ${TARGET_COLUMNS} from assessment.target t join assessment.campaign c on c.id = t.campaign_id where t.id = any(?::uuid[])`, [ids(k)]), (r) => r.id),
     targetsOfCampaign: groupLoader((k: readonly string[]) => em.execute<TargetRow[]>(

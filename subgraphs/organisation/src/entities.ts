@@ -14,6 +14,8 @@ export const Tenant = defineEntity({
   },
 });
 export type Tenant = InferEntity<typeof Tenant>;
+/** A tenant as plain data (see OrgUnitRow). */
+export type TenantRow = Pick<Tenant, 'id' | 'slug' | 'name' | 'kind' | 'createdAt'>;
 
 export const UnitKind = defineEntity({
   name: 'UnitKind',
@@ -48,6 +50,16 @@ export const OrgUnit = defineEntity({
   },
 });
 export type OrgUnit = InferEntity<typeof OrgUnit>;
+
+/**
+ * A unit as the read paths hand it to resolvers: plain data, which the running service may keep
+ * between requests (an entity belongs to its request's EntityManager).
+ */
+export type OrgUnitRow = Pick<OrgUnit, 'id' | 'tenantId' | 'parentId' | 'kind' | 'form' | 'name' | 'status' | 'mergedInto' | 'path' | 'depth' | 'createdAt'>;
+export const orgUnitRow = (u: OrgUnitRow): OrgUnitRow => ({
+  id: u.id, tenantId: u.tenantId, parentId: u.parentId, kind: u.kind, form: u.form, name: u.name, status: u.status,
+  mergedInto: u.mergedInto, path: u.path, depth: u.depth, createdAt: u.createdAt,
+});
 
 export const StationedUnit = defineEntity({
   name: 'StationedUnit',

@@ -12,7 +12,7 @@ export const organisationSubgraph: SubgraphDefinition<Loaders> = {
   typeDefs,
   resolvers: resolvers as unknown as SubgraphDefinition<Loaders>['resolvers'],
   entities,
-  createLoaders: (em) => createLoaders(em),
+  createLoaders: (em, principal, _now, cache) => createLoaders(em, principal, cache),
 };
 
 export { defaultKinds } from './domain/defaultKinds.ts';

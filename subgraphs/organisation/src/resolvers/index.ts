@@ -1,5 +1,5 @@
 import { scalarResolvers } from '@trellis/platform';
-import type { Tenant } from '../entities.ts';
+import type { TenantRow } from '../entities.ts';
 import type { Context } from '../context.ts';
 import type { VersionRow } from '../loaders.ts';
 import { OrgUnit, UnitKind } from '../entities.ts';
@@ -15,8 +15,8 @@ export const resolvers: Resolvers = {
   Query: queryResolvers,
   Mutation: mutationResolvers,
   Tenant: {
-    rootUnit: (_: Tenant, __: unknown, ctx: Context) => ctx.em.findOne(OrgUnit, { parentId: null }),
-    unitKinds: (_: Tenant, __: unknown, ctx: Context) => ctx.em.find(UnitKind, {}, { orderBy: { sort: 'asc', code: 'asc' } }),
+    rootUnit: (_: TenantRow, __: unknown, ctx: Context) => ctx.em.findOne(OrgUnit, { parentId: null }),
+    unitKinds: (_: TenantRow, __: unknown, ctx: Context) => ctx.em.find(UnitKind, {}, { orderBy: { sort: 'asc', code: 'asc' } }),
   },
   UnitKind: { special: (k: { special: boolean }) => k.special },
   OrgUnit: orgUnitResolvers,

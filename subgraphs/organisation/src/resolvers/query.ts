@@ -1,5 +1,5 @@
 import { badInput, notFound, requireScope, sqlArray } from '@trellis/platform';
-import { BigCommittee, OrgUnit, StationedUnit, Tenant } from '../entities.ts';
+import { BigCommittee, OrgUnit, StationedUnit } from '../entities.ts';
 import type { Context } from '../context.ts';
 import type { OrganisationForm, OrgUnitStatus } from '../generated/resolvers.ts';
 import { isUuid, requireUnit } from '../domain/tree.ts';
@@ -15,7 +15,7 @@ async function loadOrThrow<T>(p: Promise<T | null>, type: string, id: string): P
 export const queryResolvers = {
   async myTenant(_: unknown, __: unknown, ctx: Context) {
     requireScope(ctx.principal, 'org:read');
-    return loadOrThrow(ctx.em.findOne(Tenant, { id: ctx.principal.tenantId }), 'Tenant', ctx.principal.tenantSlug);
+    return loadOrThrow(ctx.loaders.tenant.load(ctx.principal.tenantId), 'Tenant', ctx.principal.tenantSlug);
   },
   orgUnit(_: unknown, args: { id: string }, ctx: Context) {
     requireScope(ctx.principal, 'org:read');
@@ -76,7 +76,7 @@ export const queryResolvers = {
     requireScope(ctx.principal, 'org:read');
     // Districts are the first level below the root (a township in a county); counts come from
     // the maintained rollup, so this reads a few rows per district whatever the tree's size.
-    const districts = await ctx.em.find(OrgUnit, { depth: 1, status: 'ACTIVE' }, { orderBy: { name: 'asc' } });
+    const districts = await ctx.loaders.districts.load('all');
     const counts = await ctx.loaders.unitCountsUnder.loadMany(districts.map((d) => d.id));
     return districts.map((district, i) => {
       const rows = counts[i] instanceof Error ? [] : (counts[i] as { kind: string; count: number }[]);

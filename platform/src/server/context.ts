@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestStats } from '../db/orm.ts';
@@ -38,4 +39,12 @@ export function sessionVariables(p: Principal): Record<string, string> {
     'app.role': p.role,
     'app.member_id': p.memberId ?? '',
   };
+}
+
+/**
+ * The session variables as one statement with literal values, for the round trip that opens a
+ * request's transaction (see transactionOpening); each value is quoted by pg's escapeLiteral.
+ */
+export function sessionSettingsSql(p: Principal): string {
+  return `select ${Object.entries(sessionVariables(p)).map(([k, v]) => `set_config(${pg.escapeLiteral(k)}, ${pg.escapeLiteral(v)}, true)`).join(', ')}`;
 }

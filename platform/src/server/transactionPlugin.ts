@@ -1,10 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { SubgraphContext } from './context.ts';
+import { transactionOpening } from '../db/orm.ts';
+import { sessionSettingsSql, type SubgraphContext } from './context.ts';
 
 /**
  * One transaction per GraphQL request. Queries run READ ONLY; a mutation that raises any
  * error rolls back entirely, so a failed request never leaves half-written state. The
- * tenant/scope session variables are applied at BEGIN (set_config(..., true)), so they can
+ * tenant/scope session variables are applied with BEGIN (set_config(..., true)), so they can
  * never leak to the next user of a pooled connection.
  */
 export function transactionPlugin(): ApolloServerPlugin<SubgraphContext> {
@@ -14,8 +15,12 @@ export function transactionPlugin(): ApolloServerPlugin<SubgraphContext> {
       return {
         async didResolveOperation({ contextValue, operation }) {
           isMutation = operation?.operation === 'mutation';
-          await contextValue.em.begin({ readOnly: !isMutation });
+          // The session settings go with BEGIN in one round trip (not as the ORM's own second
+          // statement); the request's EntityManager keeps them for anything it forks.
+          const opening = { sql: sessionSettingsSql(contextValue.principal), sent: false };
+          await transactionOpening.run(opening, () => contextValue.em.begin({ readOnly: !isMutation, sessionContext: undefined } as Parameters<typeof contextValue.em.begin>[0]));
           contextValue.tx.open = true;
+          if (!opening.sent) await contextValue.em.execute(opening.sql);
         },
         async willSendResponse({ contextValue, response }) {
           if (!contextValue.tx.open) return;

@@ -62,16 +62,39 @@ export async function copyRows(
   return copyLines(client, table, columns, (function* () { for (const row of rows) yield `${row.map(copyField).join('\t')}\n`; })(), progress);
 }
 
+/** How a bulk COPY writes its rows. */
+export interface CopyOptions {
+  /** Rows written frozen: only for a table truncated in this transaction (see truncateIfEmpty). */
+  freeze?: boolean;
+}
+
+/**
+ * Before a bulk load into tables that may hold nothing yet (a fresh database's first tenant):
+ * locks them and, when every one is empty, truncates them in this transaction. COPY may then
+ * write their rows frozen (`freeze`), so no later reader (ANALYZE first) sets and logs hint bits
+ * on every page, and under wal_level = minimal the rows and the indexes built after them go
+ * without WAL. Locked first, then counted: rows another transaction committed meanwhile are
+ * seen. A table another's foreign key references must come with the referencing tables (and
+ * those must be empty too). Returns whether the tables were truncated.
+ */
+export async function truncateIfEmpty(client: pg.Client, tables: readonly string[]): Promise<boolean> {
+  await client.query(`lock table ${tables.join(', ')} in access exclusive mode`);
+  const { rows: [r] } = await client.query<{ empty: boolean }>(`select ${tables.map((t) => `not exists (select 1 from ${t})`).join(' and ')} as empty`);
+  if (!r!.empty) return false;
+  await client.query(`truncate ${tables.join(', ')}`);
+  return true;
+}
+
 /**
  * As copyRows, for rows already written in COPY's text format (one line each, newline included):
  * bulk generators whose values need no escaping (ids, numbers, dates, fixed words) write
  * millions of rows this way without a per-field call.
  */
 export async function copyLines(
-  client: pg.Client, table: string, columns: readonly string[], lines: Iterable<string>, progress?: (rows: number) => void,
+  client: pg.Client, table: string, columns: readonly string[], lines: Iterable<string>, progress?: (rows: number) => void, options: CopyOptions = {},
 ): Promise<number> {
   let count = 0;
-  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, progress, async (send) => {
+  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN${options.freeze ? ' (FREEZE)' : ''}`, progress, async (send) => {
     let chunk = '';
     let pending = 0;
     for (const line of lines) {
@@ -167,6 +190,14 @@ export class CopyBinaryWriter {
       this.at = this.buf.writeInt32BE(values[i]!, this.at);
     }
   }
+  /** A bigint (int8), up to 2^53 in magnitude. */
+  int64(v: number) {
+    this.room(12);
+    this.at = this.buf.writeInt32BE(8, this.at);
+    const hi = Math.floor(v / 4_294_967_296);
+    this.at = this.buf.writeInt32BE(hi, this.at);
+    this.at = this.buf.writeUInt32BE(v - hi * 4_294_967_296, this.at);
+  }
   /** A date from its day number since 1970-01-01. */
   date(day: number) {
     this.room(8);
@@ -218,9 +249,10 @@ export function binaryNumeric2(hundredths: number): Buffer {
  */
 export async function copyBinary(
   client: pg.Client, table: string, columns: readonly string[], writer: CopyBinaryWriter, rows: Iterable<unknown>, progress?: (rows: number) => void,
+  options: CopyOptions = {},
 ): Promise<number> {
   let count = 0;
-  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`, progress, async (send) => {
+  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary${options.freeze ? ', FREEZE' : ''})`, progress, async (send) => {
     let pending = 0;
     // Signature, flags, header extension length.
     await send(Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]), 0);

@@ -8,7 +8,7 @@
 // register in at their community, about 3 % are probationary, a few percent are in the pipeline
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { deriveSeed, mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
@@ -211,10 +211,16 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     const existing = (await client.query<{ n: number }>('select count(*)::int as n from (select 1 from members.member limit $1) x', [load])).rows[0]!.n;
     const bulk = load > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
+    /** Tables this transaction found empty and truncated: their rows are copied frozen. */
+    const fresh = new Set<string>();
     if (bulk) {
       await client.query(`set local maintenance_work_mem = '2GB'`);
       for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
         restore.push(await deferIndexes(client, `members.${table}`));
+      }
+      // The ledgers and summaries (no foreign key points at them; the member table has many).
+      for (const table of ['recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event', 'member_rollup']) {
+        if (await truncateIfEmpty(client, [`members.${table}`])) fresh.add(table);
       }
     }
     // Dues payments (eleven rows a member for a city) load on a connection of their own when the
@@ -231,6 +237,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       if (bulk) {
         await apart.query(`set local maintenance_work_mem = '2GB'`);
         restorePayments = await deferIndexes(apart, 'members.dues_payment');
+        if (await truncateIfEmpty(apart, ['members.dues_payment'])) fresh.add('dues_payment');
       }
     }
     // Party members the tenant already holds get their ledgers too when they have none (every
@@ -254,14 +261,15 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     // The current stage's step, as a registry that was migrated in would record it.
     const recorded = input.now.toISOString();
     await copyLines(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'],
-      (function* () { for (const m of members) yield `${tenantId}\t${m.id}\t${m.stage}\t${ymd(m.effective)}\t批量导入\tseed\t${recorded}\n`; })());
+      (function* () { for (const m of members) yield `${tenantId}\t${m.id}\t${m.stage}\t${ymd(m.effective)}\t批量导入\tseed\t${recorded}\n`; })(),
+      undefined, { freeze: fresh.has('recruitment_step') });
     const summary = new Summary(input.units);
     for (const m of members) summary.addMember(m);
-    await seedLedgers(client, input, [...held, ...members], summary, apart ?? client);
+    await seedLedgers(client, input, [...held, ...members], summary, apart ?? client, fresh);
     // The payments' key is built and committed while the summaries are written here.
     const paymentsDone = apart ? (async () => { await restorePayments(); await apart.query('COMMIT'); })() : undefined;
     paymentsDone?.catch(() => {}); // awaited below; failing early must not go unhandled meanwhile
-    await summary.write(client, tenantId);
+    await summary.write(client, tenantId, fresh.has('member_rollup'));
     for (const r of restore) await r();
     await paymentsDone;
     await client.query('COMMIT');
@@ -343,7 +351,7 @@ class Summary {
   }
 
   /** Adds every unit's counts to its parent's (children first), then writes the rows. */
-  async write(client: pg.Client, tenantId: string) {
+  async write(client: pg.Client, tenantId: string, freeze: boolean) {
     for (let i = this.units.length - 1; i >= 0; i--) {
       const up = this.parent[i]!;
       if (up < 0) continue;
@@ -397,7 +405,7 @@ class Summary {
     const { rows: [held] } = await client.query<{ rollup: boolean; reported: boolean }>(
       `select exists (select 1 from members.member_rollup where tenant_id = $1) as rollup,
               exists (select 1 from members.member_reported_in where tenant_id = $1) as reported`, [tenantId]);
-    if (!held!.rollup) await copyBinary(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
+    if (!held!.rollup) await copyBinary(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows(), undefined, { freeze });
     else {
       await client.query('create temp table seed_rollup (tenant_id uuid, ancestor_id uuid, dim text, key text, count int, days int[]) on commit drop');
       await copyBinary(client, 'seed_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
@@ -464,7 +472,9 @@ const monthOfDay = (day: number) => { const d = new Date(day * DAY); return d.ge
  * members who lost contact or were never handed over pay nothing: a collection rate of about
  * 95 %. Streamed straight into the tables; the dues dimensions go to `summary`.
  */
-async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary, paymentsClient: pg.Client): Promise<void> {
+async function seedLedgers(
+  client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary, paymentsClient: pg.Client, fresh: ReadonlySet<string>,
+): Promise<void> {
   const { tenantId, now } = input;
   const r = mulberry32(deriveSeed(input.seed, `ledgers:${tenantId}`));
   const today = Math.floor(now.getTime() / DAY);
@@ -535,7 +545,8 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
         }
       }
     };
-    await copyBinary(paymentsClient, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
+    await copyBinary(paymentsClient, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments(),
+      undefined, { freeze: fresh.has('dues_payment') });
     for (let i = 0; i < paidPerUnit.length; i++) {
       if (paidPerUnit[i]) summary.add(Math.floor(i / 12), 'duesPaid', ymd(monthStart(jan + (i % 12))).slice(0, 7), paidPerUnit[i]);
     }
@@ -546,7 +557,7 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
       ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
       (function* () {
         for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
-      })());
+      })(), undefined, { freeze: fresh.has('dues_account') });
     const janDay = ymd(monthStart(jan));
     await copyLines(client, 'members.point_event',
       ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],
@@ -555,7 +566,7 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
           if (!PARTY.has(m.stage) || m.baseline === false || m.categories.some((c) => DEFAULT_EXEMPT.includes(c))) continue;
           yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${year}\tBASE\t${BASELINE}\t${DEFAULT_BASELINE}\t${DEFAULT_BASELINE}\t${janDay}\tyearly baseline\tseed\t${janDay}\n`;
         }
-      })());
+      })(), undefined, { freeze: fresh.has('point_event') });
   }
   const payments = paymentsClient === client ? undefined : copyPayments();
   // A failure here still waits for the payments (their connection is ended after them).

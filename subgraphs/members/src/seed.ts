@@ -8,7 +8,7 @@
 // register in at their community, about 3 % are probationary, a few percent are in the pipeline
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, deferIndexes, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { deriveSeed, mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
@@ -259,10 +259,18 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     // Later seeds need the members, not their ledgers: they may start now, on their own connections.
     input.onMembers?.(members);
     // The current stage's step, as a registry that was migrated in would record it.
-    const recorded = input.now.toISOString();
-    await copyLines(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'],
-      (function* () { for (const m of members) yield `${tenantId}\t${m.id}\t${m.stage}\t${ymd(m.effective)}\t批量导入\tseed\t${recorded}\n`; })(),
-      undefined, { freeze: fresh.has('recruitment_step') });
+    // Binary rows, like the other ledgers (a million for a city): the server parses no uuids or dates.
+    const recorded = input.now.getTime() * 1000;
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const note = Buffer.from('批量导入');
+    await copyBinary(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'], w,
+      (function* () {
+        for (const m of members) {
+          w.row(7); w.bytes(tenant); w.uuid(m.id); w.bytes(textBytes(m.stage)); w.date(m.effective); w.bytes(note); w.bytes(SEED); w.timestamp(recorded);
+          yield;
+        }
+      })(), undefined, { freeze: fresh.has('recruitment_step') });
     const summary = new Summary(input.units);
     for (const m of members) summary.addMember(m);
     await seedLedgers(client, input, [...held, ...members], summary, apart ?? client, fresh);
@@ -286,6 +294,14 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
 }
 
 const PARTY = new Set(['PROBATIONARY', 'FULL']);
+const SEED = Buffer.from('seed');
+const texts = new Map<string, Buffer>();
+/** A fixed word's UTF-8 bytes (stages, bases), encoded once. */
+function textBytes(t: string): Buffer {
+  let b = texts.get(t);
+  if (!b) texts.set(t, (b = Buffer.from(t)));
+  return b;
+}
 
 /**
  * member_rollup and member_reported_in for the loaded rows, computed in memory with the
@@ -372,26 +388,34 @@ class Summary {
     // Binary rows (a city has millions, a third of them with 31 day counts to parse as text).
     const w = new CopyBinaryWriter();
     const tenant = binaryUuid(tenantId);
-    const text = new Map<string, Buffer>();
-    const bytes = (t: string) => { let b = text.get(t); if (!b) text.set(t, (b = Buffer.from(t))); return b; };
+    // Each 'dim\tkey' split and encoded once (millions of rows share a few thousand of them).
+    const parts = new Map<string, [Buffer, Buffer]>();
+    const split = (k: string) => {
+      let p = parts.get(k);
+      if (!p) { const tab = k.indexOf('\t'); parts.set(k, (p = [Buffer.from(k.slice(0, tab)), Buffer.from(k.slice(tab + 1))])); }
+      return p;
+    };
+    const monthKeys = new Map<number, string>();
+    const monthKey = (month: number) => { let k = monthKeys.get(month); if (k === undefined) monthKeys.set(month, (k = `birthMonth\t${ymd(monthStart(month)).slice(0, 7)}`)); return k; };
     const rows = function* () {
+      const keys: [string, number, Int32Array | null][] = [];
       for (const i of order) {
         const id = binaryUuid(units[i]!.id);
-        const keys: [string, number, Int32Array | null][] = [];
+        keys.length = 0;
         for (const [k, n] of counts[i]!) keys.push([k, n, null]);
         for (const [month, days] of births[i]!) {
           let n = 0;
-          for (const d of days) n += d;
-          keys.push([`birthMonth\t${ymd(monthStart(month)).slice(0, 7)}`, n, days]);
+          for (let d = 0; d < 31; d++) n += days[d]!;
+          keys.push([monthKey(month), n, days]);
         }
         keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         for (const [k, n, days] of keys) {
-          const tab = k.indexOf('\t');
+          const [dim, key] = split(k);
           w.row(6);
           w.bytes(tenant);
           w.bytes(id);
-          w.bytes(bytes(k.slice(0, tab)));
-          w.bytes(bytes(k.slice(tab + 1)));
+          w.bytes(dim);
+          w.bytes(key);
           w.int32(n);
           if (days) w.int32Array(days);
           else w.null();
@@ -425,23 +449,6 @@ class Summary {
          on conflict (tenant_id, community_id) do update set count = r.count + excluded.count`);
     }
   }
-}
-
-/**
- * Drops a table's indexes before a bulk load and returns what rebuilds them (each by one sort).
- * Unique and primary-key constraints go too unless another table's foreign key needs them.
- */
-async function deferIndexes(client: pg.Client, table: string): Promise<() => Promise<void>> {
-  const { rows } = await client.query<{ index: string; def: string; con: string | null; condef: string | null }>(
-    `select i.indexrelid::regclass::text as index, pg_get_indexdef(i.indexrelid) as def, c.conname as con, pg_get_constraintdef(c.oid) as condef
-       from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
-      where i.indrelid = $1::regclass
-        and (c.oid is null or (c.contype in ('p', 'u') and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.confrelid = i.indrelid)))`,
-    [table]);
-  for (const r of rows) await client.query(r.con ? `alter table ${table} drop constraint ${r.con}` : `drop index ${r.index}`);
-  return async () => {
-    for (const r of rows) await client.query(r.con ? `alter table ${table} add constraint ${r.con} ${r.condef}` : r.def);
-  };
 }
 
 /** What the ledgers need of a member; `account` and `baseline` false: the member has that one already. */
@@ -481,7 +488,6 @@ async function seedLedgers(
   const year = now.getUTCFullYear();
   const jan = year * 12;
   const thisMonth = monthOfDay(today);
-  const stamp = now.toISOString();
   const units = input.units;
   interface Account { m: LedgerMember; basis: string; income: number | null; fen: number; from: number; habit: number; late: number; stopsAfter: number; silent: boolean }
   const accounts: Account[] = [];
@@ -553,18 +559,37 @@ async function seedLedgers(
   };
   // On their own connection, the payments load while the accounts and points do.
   async function copyAccountsAndPoints() {
-    await copyLines(client, 'members.dues_account',
-      ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
+    // Binary rows: ids, paths (per unit), amounts and words encoded once each.
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const paths: (Buffer | undefined)[] = [];
+    const path = (unit: number) => (paths[unit] ??= Buffer.concat([Buffer.from([1]), Buffer.from(units[unit]!.path)]));
+    const numerics = new Map<number, Buffer>();
+    const numeric = (hundredths: number) => { let b = numerics.get(hundredths); if (!b) numerics.set(hundredths, (b = binaryNumeric2(hundredths))); return b; };
+    const updated = now.getTime() * 1000;
+    await copyBinary(client, 'members.dues_account',
+      ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'], w,
       (function* () {
-        for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
+        for (const a of accounts) {
+          w.row(10); w.bytes(tenant); w.uuid(a.m.id); w.bytes(path(a.m.unit));
+          if (a.income === null) w.null(); else w.bytes(numeric(a.income * 100));
+          w.bytes(numeric(a.fen)); w.date(monthStart(a.from)); w.bytes(textBytes(a.basis)); w.bool(true); w.bytes(SEED); w.timestamp(updated);
+          yield;
+        }
       })(), undefined, { freeze: fresh.has('dues_account') });
-    const janDay = ymd(monthStart(jan));
-    await copyLines(client, 'members.point_event',
-      ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],
+    // recorded_at is 1 January's midnight in the session's time zone, as the date's text gives it.
+    const janDay = monthStart(jan);
+    const { rows: [midnight] } = await client.query<{ micros: string }>(`select (extract(epoch from $1::date::timestamptz) * 1000000)::bigint::text as micros`, [ymd(janDay)]);
+    const janMidnight = Number(midnight!.micros);
+    const base = Buffer.from('BASE'), rule = Buffer.from(BASELINE), note = Buffer.from('yearly baseline');
+    await copyBinary(client, 'members.point_event',
+      ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'], w,
       (function* () {
         for (const m of members) {
           if (!PARTY.has(m.stage) || m.baseline === false || m.categories.some((c) => DEFAULT_EXEMPT.includes(c))) continue;
-          yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${year}\tBASE\t${BASELINE}\t${DEFAULT_BASELINE}\t${DEFAULT_BASELINE}\t${janDay}\tyearly baseline\tseed\t${janDay}\n`;
+          w.row(12); w.bytes(tenant); w.uuid(m.id); w.bytes(path(m.unit)); w.int32(year); w.bytes(base); w.bytes(rule);
+          w.int32(DEFAULT_BASELINE); w.int32(DEFAULT_BASELINE); w.date(janDay); w.bytes(note); w.bytes(SEED); w.timestamp(janMidnight);
+          yield;
         }
       })(), undefined, { freeze: fresh.has('point_event') });
   }

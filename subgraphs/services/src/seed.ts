@@ -4,7 +4,7 @@
 // into their tables, and the per-unit, per-subtree and per-provider summaries it computed while
 // generating them, so every summary is exact when it returns.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows, deferIndexes, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
@@ -316,20 +316,15 @@ class Stats {
     const names = new Map<string, Buffer>();
     const name = (k: string) => { let b = names.get(k); if (!b) names.set(k, (b = Buffer.from(k))); return b; };
     const row = (id: Buffer, k: string, n: number) => { w.row(4); w.bytes(tenant); w.bytes(id); w.bytes(name(k)); w.int64(n); };
-    // In key order (by id): each primary key then grows at its right edge instead of taking
-    // millions of insertions all over the tree.
-    const byId = (ids: (i: number) => string, n: number) => Array.from({ length: n }, (_, i) => i).sort((a, b) => (ids(a) < ids(b) ? -1 : 1));
-    const unitOrder = byId((i) => units[i]!.id, units.length);
     const perUnit = (per: Map<string, number>[]) => function* () {
-      for (const i of unitOrder) {
+      for (let i = 0; i < per.length; i++) {
         let id: Buffer | undefined;
         for (const [k, n] of per[i]!) if (n !== 0) { row((id ??= binaryUuid(units[i]!.id)), k, n); yield; }
       }
     };
     const { providers, providerValues, members } = this;
-    const providerOrder = byId((p) => members[providers[p]!]!.id, providers.length);
     const perProvider = function* () {
-      for (const p of providerOrder) {
+      for (let p = 0; p < providers.length; p++) {
         const member = providers[p]!;
         let id: Buffer | undefined;
         for (let k = 0; k < PROVIDER_METRICS.length; k++) {
@@ -338,9 +333,12 @@ class Stats {
         }
       }
     };
+    // Into emptied tables, each key is built once after its rows (one sort) rather than row by row.
+    const keys = freeze ? [await deferIndexes(client, 'services.unit_stat'), await deferIndexes(client, 'services.subtree_stat'), await deferIndexes(client, 'services.provider_stat')] : [];
     await this.merge(client, tenantId, 'unit_stat', 'unit_id', w, perUnit(own)(), freeze);
     await this.merge(client, tenantId, 'subtree_stat', 'ancestor_id', w, perUnit(subtree)(), freeze);
     await this.merge(client, tenantId, 'provider_stat', 'provider_id', w, perProvider(), freeze);
+    for (const k of keys) await k();
   }
 
   /** Rows (tenant, id, metric, value) into `table`: copied when the tenant has none yet, added to its rows otherwise. */

@@ -79,6 +79,27 @@ export async function deferIndexes(client: pg.Client, table: string): Promise<()
   };
 }
 
+/**
+ * Drops a table's triggers that make COPY slower even when they do not fire (the bulk loads run
+ * with session_replication_role = replica): a BEFORE INSERT row trigger makes COPY insert row by
+ * row instead of in batches, and an INSERT trigger with a transition table keeps a copy of every
+ * row. Returns what creates them again as they were (enabled state included), for the end of
+ * the loading transaction.
+ */
+export async function deferInsertTriggers(client: pg.Client, table: string): Promise<() => Promise<void>> {
+  const { rows } = await client.query<{ name: string; def: string; enabled: string }>(
+    `select quote_ident(tgname) as name, pg_get_triggerdef(oid) as def, tgenabled as enabled from pg_trigger
+      where tgrelid = $1::regclass and not tgisinternal and (tgtype & 4) <> 0 and ((tgtype & 3) = 3 or tgnewtable is not null)`, [table]);
+  for (const r of rows) await client.query(`drop trigger ${r.name} on ${table}`);
+  const state: Record<string, string> = { D: 'disable trigger', R: 'enable replica trigger', A: 'enable always trigger' };
+  return async () => {
+    for (const r of rows) {
+      await client.query(r.def);
+      if (state[r.enabled]) await client.query(`alter table ${table} ${state[r.enabled]} ${r.name}`);
+    }
+  };
+}
+
 /** How a bulk COPY writes its rows. */
 export interface CopyOptions {
   /** Rows written frozen: only for a table truncated in this transaction (see truncateIfEmpty). */

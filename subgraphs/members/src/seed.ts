@@ -8,7 +8,7 @@
 // register in at their community, about 3 % are probationary, a few percent are in the pipeline
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, deferIndexes, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, deferIndexes, deferInsertTriggers, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { deriveSeed, mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
@@ -218,6 +218,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
         restore.push(await deferIndexes(client, `members.${table}`));
       }
+      for (const table of ['member', 'dues_account', 'point_event']) restore.push(await deferInsertTriggers(client, `members.${table}`));
       // The ledgers and summaries (no foreign key points at them; the member table has many).
       for (const table of ['recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event', 'member_rollup']) {
         if (await truncateIfEmpty(client, [`members.${table}`])) fresh.add(table);
@@ -236,7 +237,8 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       await apart.query('SET LOCAL session_replication_role = replica');
       if (bulk) {
         await apart.query(`set local maintenance_work_mem = '2GB'`);
-        restorePayments = await deferIndexes(apart, 'members.dues_payment');
+        const [indexes, triggers] = [await deferIndexes(apart, 'members.dues_payment'), await deferInsertTriggers(apart, 'members.dues_payment')];
+        restorePayments = async () => { await indexes(); await triggers(); };
         if (await truncateIfEmpty(apart, ['members.dues_payment'])) fresh.add('dues_payment');
       }
     }

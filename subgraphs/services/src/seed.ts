@@ -4,7 +4,7 @@
 // into their tables, and the per-unit, per-subtree and per-provider summaries it computed while
 // generating them, so every summary is exact when it returns.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows, deferIndexes, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows, deferIndexes, deferInsertTriggers, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
@@ -78,9 +78,12 @@ export async function seed(input: SeedInput): Promise<void> {
     // truncated tables and are copied frozen (see truncateIfEmpty).
     const freshOrders = total > 10_000 && await truncateIfEmpty(client, ['services.service_order', 'services.order_transition']);
     const freshStats = total > 10_000 && await truncateIfEmpty(client, ['services.unit_stat', 'services.subtree_stat', 'services.provider_stat']);
-    const rebuild = [...await secondaryIndexes(client, 'services.service_order', total), ...await secondaryIndexes(client, 'services.order_transition', total),
+    const orderIndexes = await secondaryIndexes(client, 'services.service_order', total);
+    const rebuild = [...orderIndexes, ...await secondaryIndexes(client, 'services.order_transition', total),
       ...await secondaryIndexes(client, 'services.micro_wish', wishes), ...await secondaryIndexes(client, 'services.wish_transition', wishes)];
     for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
+    // The same bulk load goes in batches without the order triggers (they do not fire for it).
+    const orderTriggers = orderIndexes.length ? await deferInsertTriggers(client, 'services.service_order') : async () => {};
     const channels = ['RESIDENT', 'GRID_WORKER', 'GRID_WORKER', 'ON_BEHALF'];
     // Each order's last step, for its history below, written as the order is (binary rows kept
     // in one buffer rather than a million and a half strings for the garbage collector).
@@ -211,6 +214,7 @@ export async function seed(input: SeedInput): Promise<void> {
     await copyLines(client, 'services.wish_transition', ['tenant_id', 'wish_id', 'to_state', 'action', 'actor', 'at', 'note'], wishSteps);
     if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
     for (const ix of rebuild) await client.query(ix.def);
+    await orderTriggers();
     progress(total);
     await stats.write(client, tenantId, freshStats);
     await client.query('COMMIT');

@@ -214,7 +214,9 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     /** Tables this transaction found empty and truncated: their rows are copied frozen. */
     const fresh = new Set<string>();
     if (bulk) {
+      // One process per index build: on two cores a parallel build only adds its workers' overhead.
       await client.query(`set local maintenance_work_mem = '2GB'`);
+      await client.query('set local max_parallel_maintenance_workers = 0');
       for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
         restore.push(await deferIndexes(client, `members.${table}`));
       }
@@ -237,6 +239,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       await apart.query('SET LOCAL session_replication_role = replica');
       if (bulk) {
         await apart.query(`set local maintenance_work_mem = '2GB'`);
+        await apart.query('set local max_parallel_maintenance_workers = 0');
         const [indexes, triggers] = [await deferIndexes(apart, 'members.dues_payment'), await deferInsertTriggers(apart, 'members.dues_payment')];
         restorePayments = async () => { await indexes(); await triggers(); };
         if (await truncateIfEmpty(apart, ['members.dues_payment'])) fresh.add('dues_payment');

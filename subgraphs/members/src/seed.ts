@@ -73,9 +73,11 @@ export interface GeneratedMember extends SeedMember {
 /**
  * The members of one tenant as COPY lines of MEMBER_COLUMNS (text format; no value needs
  * escaping), generated lazily. With `out`, each member's facts are also kept there for the
- * ledgers and the summaries (and for later seeds).
+ * ledgers and the summaries (and for later seeds). With `binary`, each member is written there
+ * as a row in COPY's binary format instead (the same values; the load's form) and the generator
+ * yields once per member.
  */
-export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[]): Generator<string> {
+export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[], binary?: CopyBinaryWriter): Generator<string> {
   const r = mulberry32((input.seed ^ 0x5eed) + [...input.tenantId].reduce((s, c) => (s * 31 + c.charCodeAt(0)) >>> 0, 7));
   const total = input.memberCount ?? DEFAULT_COUNT[input.profile];
   const today = Math.floor(input.now.getTime() / DAY);
@@ -103,6 +105,10 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
   // 8 MB per district instead of a million entries for the garbage collector to trace).
   const seen = new Map<number, Uint8Array>();
   const created = input.now.toISOString();
+  const createdMicros = input.now.getTime() * 1000;
+  const tenant = binaryUuid(input.tenantId);
+  const unitIds: Buffer[] = [];
+  const unitPaths: Buffer[] = [];
   for (let h = 0; h < hosts.length; h++) {
     const unit = hosts[h]!;
     const where = info.get(unit.id)!;
@@ -171,7 +177,19 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
       }
       const ethnicity = weighted(r, ETHNICITY);
       const phone = `1${pick(r, PHONE_PREFIXES)}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`;
-      yield `${id}\t${unit.id}\t${name}\t${male ? 'MALE' : 'FEMALE'}\t${birthText}\t${ethnicity}\t${education}\t${phone}\t`
+      if (binary) {
+        const w = binary;
+        w.row(MEMBER_COLUMNS.length);
+        w.uuid(id); w.bytes(unitIds[where.index] ??= binaryUuid(unit.id)); w.text(name); w.bytes(textBytes(male ? 'MALE' : 'FEMALE')); w.date(birth);
+        w.bytes(textBytes(ethnicity)); w.bytes(textBytes(education)); w.text(phone);
+        w.text(encrypt(number, `${input.tenantId}:${id}`)); w.text(maskIdCard(number)); w.text(blindIndex(input.tenantId, number)); w.bytes(textBytes(stage));
+        for (const day of [applied, activist, target, joined, full]) { if (day === null) w.null(); else w.date(day); }
+        w.bytes(textArray(cats)); w.bytes(textArray(flags));
+        if (reported === null) w.null(); else w.bytes(unitIds[info.get(reported)!.index] ??= binaryUuid(reported));
+        w.bytes(unitPaths[where.index] ??= Buffer.concat([Buffer.from([1]), Buffer.from(unit.path)]));
+        w.bytes(tenant); w.timestamp(createdMicros); w.timestamp(createdMicros);
+        yield '';
+      } else yield `${id}\t${unit.id}\t${name}\t${male ? 'MALE' : 'FEMALE'}\t${birthText}\t${ethnicity}\t${education}\t${phone}\t`
         + `${encrypt(number, `${input.tenantId}:${id}`)}\t${maskIdCard(number)}\t${blindIndex(input.tenantId, number)}\t${stage}\t`
         + `${ymdOrNull(applied)}\t${ymdOrNull(activist)}\t${ymdOrNull(target)}\t${ymdOrNull(joined)}\t${ymdOrNull(full)}\t`
         + `{${cats.join(',')}}\t{${flags.join(',')}}\t${reported ?? '\\N'}\t${unit.path}\t${input.tenantId}\t${created}\t${created}\n`;
@@ -214,9 +232,7 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     /** Tables this transaction found empty and truncated: their rows are copied frozen. */
     const fresh = new Set<string>();
     if (bulk) {
-      // One process per index build: on two cores a parallel build only adds its workers' overhead.
       await client.query(`set local maintenance_work_mem = '2GB'`);
-      await client.query('set local max_parallel_maintenance_workers = 0');
       for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
         restore.push(await deferIndexes(client, `members.${table}`));
       }
@@ -239,7 +255,6 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       await apart.query('SET LOCAL session_replication_role = replica');
       if (bulk) {
         await apart.query(`set local maintenance_work_mem = '2GB'`);
-        await apart.query('set local max_parallel_maintenance_workers = 0');
         const [indexes, triggers] = [await deferIndexes(apart, 'members.dues_payment'), await deferInsertTriggers(apart, 'members.dues_payment')];
         restorePayments = async () => { await indexes(); await triggers(); };
         if (await truncateIfEmpty(apart, ['members.dues_payment'])) fresh.add('dues_payment');
@@ -260,7 +275,9 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
         id: m.id, unit: unitIndex.get(m.unit)!, stage: m.stage, categories: m.categories ? m.categories.split(',') : [], flags: m.flags ? m.flags.split(',') : [],
         joined: Date.parse(`${m.joined}T00:00:00Z`) / DAY, account: !m.account, baseline: !m.baseline,
       }));
-    await copyLines(client, 'members.member', MEMBER_COLUMNS, generateMembers(input, members), input.progress);
+    // Binary rows: the server parses no uuids, dates, arrays or paths for a million members.
+    const memberRows = new CopyBinaryWriter();
+    await copyBinary(client, 'members.member', MEMBER_COLUMNS, memberRows, generateMembers(input, members, memberRows), input.progress);
     // Later seeds need the members, not their ledgers: they may start now, on their own connections.
     input.onMembers?.(members);
     // The current stage's step, as a registry that was migrated in would record it.
@@ -299,6 +316,23 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
 }
 
 const PARTY = new Set(['PROBATIONARY', 'FULL']);
+const arrays = new Map<string, Buffer>();
+/** A text[] in COPY's binary form (without its length word), per distinct list encoded once. */
+function textArray(values: readonly string[]): Buffer {
+  const key = values.join(',');
+  let b = arrays.get(key);
+  if (!b) {
+    const items = values.map((v) => Buffer.from(v));
+    // Dimensions (none for an empty array), no nulls, element type text (oid 25), then length and lower bound 1.
+    const head = values.length ? [1, 0, 25, values.length, 1] : [0, 0, 25];
+    b = Buffer.alloc(4 * head.length + items.reduce((n, x) => n + 4 + x.length, 0));
+    let at = 0;
+    for (const v of head) at = b.writeInt32BE(v, at);
+    for (const x of items) { at = b.writeInt32BE(x.length, at); at += x.copy(b, at); }
+    arrays.set(key, b);
+  }
+  return b;
+}
 const SEED = Buffer.from('seed');
 const texts = new Map<string, Buffer>();
 /** A fixed word's UTF-8 bytes (stages, bases), encoded once. */

@@ -221,10 +221,7 @@ export async function seed(input: SeedInput): Promise<void> {
     await copyLines(client, 'services.micro_wish', ['id', 'tenant_id', 'unit_id', 'org_path', 'title', 'resident_name', 'state', 'claimed_by_member_id', 'collected_by',
       'collected_at', 'fulfilled_at', 'updated_at'], wishRows(), progress);
     await copyLines(client, 'services.wish_transition', ['tenant_id', 'wish_id', 'to_state', 'action', 'actor', 'at', 'note'], wishSteps);
-    if (rebuild.length) {
-      await client.query(`set local maintenance_work_mem = '512MB'`);
-      await client.query('set local max_parallel_maintenance_workers = 0');
-    }
+    if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
     for (const ix of rebuild) await client.query(ix.def);
     await orderTriggers();
     progress(total);

@@ -53,6 +53,10 @@ export async function seed(input: SeedInput): Promise<void> {
     const children = new Map<string, string[]>();
     for (const u of units) if (u.parentId && (u.kind === 'BUILDING_GROUP' || u.kind === 'VILLAGE_GROUP')) children.set(u.parentId, [...(children.get(u.parentId) ?? []), u.id]);
 
+    // Per-row triggers (path lookup, foreign-key checks) and the statement-level summary triggers
+    // are off for the load from here on: the offers and orders carry their paths from the tree.
+    await client.query('SET LOCAL session_replication_role = replica');
+
     // 3. Offers: one in twenty members offers a sub-category in their community.
     const offerers = members.filter(() => rand() < 0.05);
     await copyRows(client, 'services.resource',
@@ -64,12 +68,10 @@ export async function seed(input: SeedInput): Promise<void> {
       }), progress);
 
     // 4. Orders: ≈1.5 per member over the past year, straight into service_order (the generator
-    // is a superuser: row-level security does not apply to it). Per-row triggers (path lookup,
-    // foreign-key checks) and the statement-level summary triggers are off for the load; the rows
+    // is a superuser: row-level security does not apply to it). With the triggers off, the rows
     // are consistent by construction and the summaries are computed here while the orders are
     // generated. A load bigger than the table drops its secondary indexes and builds them again
     // afterwards (one build beats a million index insertions).
-    await client.query('SET LOCAL session_replication_role = replica');
     const total = Math.round(members.length * ORDERS_PER_MEMBER);
     const wishes = Math.max(1, Math.round(members.length / 20));
     const unitIndex = new Map(units.map((u, i) => [u.id, i]));

@@ -169,14 +169,28 @@ export class CopyBinaryWriter {
     this.buf = next;
   }
 
-  row(fields: number) { this.room(2); this.at = this.buf.writeInt16BE(fields, this.at); }
-  null() { this.room(4); this.at = this.buf.writeInt32BE(-1, this.at); }
+  /**
+   * A big-endian int32 at the current offset, by plain byte stores (room already made): the
+   * writer's fields are mostly a length word and a few bytes, tens of millions of them.
+   */
+  private put32(v: number) {
+    const buf = this.buf, at = this.at;
+    buf[at] = v >>> 24; buf[at + 1] = v >>> 16; buf[at + 2] = v >>> 8; buf[at + 3] = v;
+    this.at = at + 4;
+  }
+
+  row(fields: number) { this.room(2); this.buf[this.at] = fields >>> 8; this.buf[this.at + 1] = fields; this.at += 2; }
+  null() { this.room(4); this.put32(-1); }
   /** A field already in its binary form (a uuid's 16 bytes, a numeric from binaryNumeric, text as UTF-8). */
   bytes(b: Uint8Array) {
-    this.room(4 + b.length);
-    this.at = this.buf.writeInt32BE(b.length, this.at);
-    this.buf.set(b, this.at);
-    this.at += b.length;
+    const n = b.length;
+    this.room(4 + n);
+    this.put32(n);
+    // Short fields byte by byte: TypedArray.set costs more than the copy below a few dozen bytes.
+    const buf = this.buf, at = this.at;
+    if (n <= 48) for (let i = 0; i < n; i++) buf[at + i] = b[i]!;
+    else buf.set(b, at);
+    this.at = at + n;
   }
   /** Bytes already in COPY's binary format (rows written by another writer). */
   raw(b: Uint8Array) {
@@ -187,7 +201,7 @@ export class CopyBinaryWriter {
   /** A uuid from its text form. */
   uuid(id: string) {
     this.room(20);
-    this.at = this.buf.writeInt32BE(16, this.at);
+    this.put32(16);
     this.at = uuidInto(id, this.buf, this.at);
   }
   /** Text (or any type whose binary form is its UTF-8 text, such as ltree after its version byte). */
@@ -216,8 +230,8 @@ export class CopyBinaryWriter {
   /** An integer (int4). */
   int32(v: number) {
     this.room(8);
-    this.at = this.buf.writeInt32BE(4, this.at);
-    this.at = this.buf.writeInt32BE(v, this.at);
+    this.put32(4);
+    this.put32(v);
   }
   /** A one-dimensional int4[] without nulls. */
   int32Array(values: ArrayLike<number>) {
@@ -226,8 +240,8 @@ export class CopyBinaryWriter {
     // Dimensions, no nulls, element type int4 (oid 23), length, lower bound 1.
     for (const v of [1, 0, 23, values.length, 1]) this.at = this.buf.writeInt32BE(v, this.at);
     for (let i = 0; i < values.length; i++) {
-      this.at = this.buf.writeInt32BE(4, this.at);
-      this.at = this.buf.writeInt32BE(values[i]!, this.at);
+      this.put32(4);
+      this.put32(values[i]!);
     }
   }
   /** A bigint (int8), up to 2^53 in magnitude. */
@@ -241,17 +255,17 @@ export class CopyBinaryWriter {
   /** A date from its day number since 1970-01-01. */
   date(day: number) {
     this.room(8);
-    this.at = this.buf.writeInt32BE(4, this.at);
-    this.at = this.buf.writeInt32BE(day - PG_EPOCH_DAYS, this.at);
+    this.put32(4);
+    this.put32(day - PG_EPOCH_DAYS);
   }
   /** A timestamptz from microseconds since 1970-01-01 UTC (a whole number). */
   timestamp(micros: number) {
     this.room(12);
-    this.at = this.buf.writeInt32BE(8, this.at);
+    this.put32(8);
     const v = micros - PG_EPOCH_DAYS * 86_400_000_000;
     const hi = Math.floor(v / 4_294_967_296);
-    this.at = this.buf.writeInt32BE(hi, this.at);
-    this.at = this.buf.writeUInt32BE(v - hi * 4_294_967_296, this.at);
+    this.put32(hi);
+    this.put32(v - hi * 4_294_967_296);
   }
 
   /** The bytes written so far (a copy), and a fresh start. */

@@ -63,15 +63,78 @@ export async function copyRows(
 }
 
 /**
+ * Drops a table's indexes before a bulk load and returns what rebuilds them (each by one sort).
+ * Unique and primary-key constraints go too unless another table's foreign key needs them.
+ */
+export async function deferIndexes(client: pg.Client, table: string): Promise<() => Promise<void>> {
+  const { rows } = await client.query<{ index: string; def: string; con: string | null; condef: string | null }>(
+    `select i.indexrelid::regclass::text as index, pg_get_indexdef(i.indexrelid) as def, c.conname as con, pg_get_constraintdef(c.oid) as condef
+       from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
+      where i.indrelid = $1::regclass
+        and (c.oid is null or (c.contype in ('p', 'u') and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.confrelid = i.indrelid)))`,
+    [table]);
+  for (const r of rows) await client.query(r.con ? `alter table ${table} drop constraint ${r.con}` : `drop index ${r.index}`);
+  return async () => {
+    for (const r of rows) await client.query(r.con ? `alter table ${table} add constraint ${r.con} ${r.condef}` : r.def);
+  };
+}
+
+/**
+ * Drops a table's triggers that make COPY slower even when they do not fire (the bulk loads run
+ * with session_replication_role = replica): a BEFORE INSERT row trigger makes COPY insert row by
+ * row instead of in batches, and an INSERT trigger with a transition table keeps a copy of every
+ * row. Returns what creates them again as they were (enabled state included), for the end of
+ * the loading transaction.
+ */
+export async function deferInsertTriggers(client: pg.Client, table: string): Promise<() => Promise<void>> {
+  const { rows } = await client.query<{ name: string; def: string; enabled: string }>(
+    `select quote_ident(tgname) as name, pg_get_triggerdef(oid) as def, tgenabled as enabled from pg_trigger
+      where tgrelid = $1::regclass and not tgisinternal and (tgtype & 4) <> 0 and ((tgtype & 3) = 3 or tgnewtable is not null)`, [table]);
+  for (const r of rows) await client.query(`drop trigger ${r.name} on ${table}`);
+  const state: Record<string, string> = { D: 'disable trigger', R: 'enable replica trigger', A: 'enable always trigger' };
+  return async () => {
+    for (const r of rows) {
+      await client.query(r.def);
+      if (state[r.enabled]) await client.query(`alter table ${table} ${state[r.enabled]} ${r.name}`);
+    }
+  };
+}
+
+/** How a bulk COPY writes its rows. */
+export interface CopyOptions {
+  /** Rows written frozen: only for a table truncated in this transaction (see truncateIfEmpty). */
+  freeze?: boolean;
+}
+
+/**
+ * Before a bulk load into tables that may hold nothing yet (a fresh database's first tenant):
+ * locks them and, when every one is empty, truncates them in this transaction. COPY may then
+ * write their rows frozen (`freeze`), so no later reader (ANALYZE first) sets and logs hint bits
+ * on every page, and under wal_level = minimal the rows and the indexes built after them go
+ * without WAL. Locked first, then counted: rows another transaction committed meanwhile are
+ * seen. A table another's foreign key references must come with the referencing tables (and
+ * those must be empty too). Returns whether the tables were truncated.
+ */
+export async function truncateIfEmpty(client: pg.Client, tables: readonly string[]): Promise<boolean> {
+  const empty = async () => (await client.query<{ empty: boolean }>(`select ${tables.map((t) => `not exists (select 1 from ${t})`).join(' and ')} as empty`)).rows[0]!.empty;
+  // Looked at before locking: a table that holds rows is left to other loads at once.
+  if (!(await empty())) return false;
+  await client.query(`lock table ${tables.join(', ')} in access exclusive mode`);
+  if (!(await empty())) return false;
+  await client.query(`truncate ${tables.join(', ')}`);
+  return true;
+}
+
+/**
  * As copyRows, for rows already written in COPY's text format (one line each, newline included):
  * bulk generators whose values need no escaping (ids, numbers, dates, fixed words) write
  * millions of rows this way without a per-field call.
  */
 export async function copyLines(
-  client: pg.Client, table: string, columns: readonly string[], lines: Iterable<string>, progress?: (rows: number) => void,
+  client: pg.Client, table: string, columns: readonly string[], lines: Iterable<string>, progress?: (rows: number) => void, options: CopyOptions = {},
 ): Promise<number> {
   let count = 0;
-  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, progress, async (send) => {
+  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN${options.freeze ? ' (FREEZE)' : ''}`, progress, async (send) => {
     let chunk = '';
     let pending = 0;
     for (const line of lines) {
@@ -106,14 +169,28 @@ export class CopyBinaryWriter {
     this.buf = next;
   }
 
-  row(fields: number) { this.room(2); this.at = this.buf.writeInt16BE(fields, this.at); }
-  null() { this.room(4); this.at = this.buf.writeInt32BE(-1, this.at); }
+  /**
+   * A big-endian int32 at the current offset, by plain byte stores (room already made): the
+   * writer's fields are mostly a length word and a few bytes, tens of millions of them.
+   */
+  private put32(v: number) {
+    const buf = this.buf, at = this.at;
+    buf[at] = v >>> 24; buf[at + 1] = v >>> 16; buf[at + 2] = v >>> 8; buf[at + 3] = v;
+    this.at = at + 4;
+  }
+
+  row(fields: number) { this.room(2); this.buf[this.at] = fields >>> 8; this.buf[this.at + 1] = fields; this.at += 2; }
+  null() { this.room(4); this.put32(-1); }
   /** A field already in its binary form (a uuid's 16 bytes, a numeric from binaryNumeric, text as UTF-8). */
   bytes(b: Uint8Array) {
-    this.room(4 + b.length);
-    this.at = this.buf.writeInt32BE(b.length, this.at);
-    this.buf.set(b, this.at);
-    this.at += b.length;
+    const n = b.length;
+    this.room(4 + n);
+    this.put32(n);
+    // Short fields byte by byte: TypedArray.set costs more than the copy below a few dozen bytes.
+    const buf = this.buf, at = this.at;
+    if (n <= 48) for (let i = 0; i < n; i++) buf[at + i] = b[i]!;
+    else buf.set(b, at);
+    this.at = at + n;
   }
   /** Bytes already in COPY's binary format (rows written by another writer). */
   raw(b: Uint8Array) {
@@ -124,8 +201,8 @@ export class CopyBinaryWriter {
   /** A uuid from its text form. */
   uuid(id: string) {
     this.room(20);
-    this.at = this.buf.writeInt32BE(16, this.at);
-    this.at += this.buf.write(id.replace(/-/g, ''), this.at, 16, 'hex');
+    this.put32(16);
+    this.at = uuidInto(id, this.buf, this.at);
   }
   /** Text (or any type whose binary form is its UTF-8 text, such as ltree after its version byte). */
   text(s: string, prefix?: number) {
@@ -153,8 +230,8 @@ export class CopyBinaryWriter {
   /** An integer (int4). */
   int32(v: number) {
     this.room(8);
-    this.at = this.buf.writeInt32BE(4, this.at);
-    this.at = this.buf.writeInt32BE(v, this.at);
+    this.put32(4);
+    this.put32(v);
   }
   /** A one-dimensional int4[] without nulls. */
   int32Array(values: ArrayLike<number>) {
@@ -163,24 +240,32 @@ export class CopyBinaryWriter {
     // Dimensions, no nulls, element type int4 (oid 23), length, lower bound 1.
     for (const v of [1, 0, 23, values.length, 1]) this.at = this.buf.writeInt32BE(v, this.at);
     for (let i = 0; i < values.length; i++) {
-      this.at = this.buf.writeInt32BE(4, this.at);
-      this.at = this.buf.writeInt32BE(values[i]!, this.at);
+      this.put32(4);
+      this.put32(values[i]!);
     }
+  }
+  /** A bigint (int8), up to 2^53 in magnitude. */
+  int64(v: number) {
+    this.room(12);
+    this.at = this.buf.writeInt32BE(8, this.at);
+    const hi = Math.floor(v / 4_294_967_296);
+    this.at = this.buf.writeInt32BE(hi, this.at);
+    this.at = this.buf.writeUInt32BE(v - hi * 4_294_967_296, this.at);
   }
   /** A date from its day number since 1970-01-01. */
   date(day: number) {
     this.room(8);
-    this.at = this.buf.writeInt32BE(4, this.at);
-    this.at = this.buf.writeInt32BE(day - PG_EPOCH_DAYS, this.at);
+    this.put32(4);
+    this.put32(day - PG_EPOCH_DAYS);
   }
   /** A timestamptz from microseconds since 1970-01-01 UTC (a whole number). */
   timestamp(micros: number) {
     this.room(12);
-    this.at = this.buf.writeInt32BE(8, this.at);
+    this.put32(8);
     const v = micros - PG_EPOCH_DAYS * 86_400_000_000;
     const hi = Math.floor(v / 4_294_967_296);
-    this.at = this.buf.writeInt32BE(hi, this.at);
-    this.at = this.buf.writeUInt32BE(v - hi * 4_294_967_296, this.at);
+    this.put32(hi);
+    this.put32(v - hi * 4_294_967_296);
   }
 
   /** The bytes written so far (a copy), and a fresh start. */
@@ -191,8 +276,26 @@ export class CopyBinaryWriter {
   }
 }
 
+/** Hexadecimal digit (by character code) → its value. */
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) { NIBBLE['0123456789abcdef'.charCodeAt(i)] = i; NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i; }
+
+/**
+ * Writes a uuid's 16 bytes from its canonical text at `at` and returns the offset after them:
+ * digit by digit, because a regular expression and a hex decode per id were a tenth of the
+ * generator's time when it wrote ten million of them.
+ */
+function uuidInto(id: string, buf: Buffer, at: number): number {
+  if (id.length !== 36) return at + buf.write(id.replace(/-/g, ''), at, 16, 'hex');
+  for (let i = 0; i < 36; i += 2) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+    buf[at++] = (NIBBLE[id.charCodeAt(i)]! << 4) | NIBBLE[id.charCodeAt(i + 1)]!;
+  }
+  return at;
+}
+
 /** A uuid's 16 bytes, for CopyBinaryWriter.bytes. */
-export const binaryUuid = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex');
+export const binaryUuid = (id: string) => { const b = Buffer.allocUnsafe(16); uuidInto(id, b, 0); return b; };
 
 /** A numeric in COPY's binary form from a whole number of hundredths (scale 2), e.g. 3250 → 32.50. */
 export function binaryNumeric2(hundredths: number): Buffer {
@@ -218,9 +321,10 @@ export function binaryNumeric2(hundredths: number): Buffer {
  */
 export async function copyBinary(
   client: pg.Client, table: string, columns: readonly string[], writer: CopyBinaryWriter, rows: Iterable<unknown>, progress?: (rows: number) => void,
+  options: CopyOptions = {},
 ): Promise<number> {
   let count = 0;
-  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`, progress, async (send) => {
+  await runCopy(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary${options.freeze ? ', FREEZE' : ''})`, progress, async (send) => {
     let pending = 0;
     // Signature, flags, header extension length.
     await send(Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]), 0);

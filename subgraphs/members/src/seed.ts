@@ -8,7 +8,7 @@
 // register in at their community, about 3 % are probationary, a few percent are in the pipeline
 // (applicant → activist → development target); education follows the generation.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, deferIndexes, deferInsertTriggers, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { deriveSeed, mulberry32, pick, weighted } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { blindIndex, encrypt, idCardCheck, maskIdCard } from './domain/personalData.ts';
@@ -73,9 +73,11 @@ export interface GeneratedMember extends SeedMember {
 /**
  * The members of one tenant as COPY lines of MEMBER_COLUMNS (text format; no value needs
  * escaping), generated lazily. With `out`, each member's facts are also kept there for the
- * ledgers and the summaries (and for later seeds).
+ * ledgers and the summaries (and for later seeds). With `binary`, each member is written there
+ * as a row in COPY's binary format instead (the same values; the load's form) and the generator
+ * yields once per member.
  */
-export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[]): Generator<string> {
+export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: GeneratedMember[], binary?: CopyBinaryWriter): Generator<string> {
   const r = mulberry32((input.seed ^ 0x5eed) + [...input.tenantId].reduce((s, c) => (s * 31 + c.charCodeAt(0)) >>> 0, 7));
   const total = input.memberCount ?? DEFAULT_COUNT[input.profile];
   const today = Math.floor(input.now.getTime() / DAY);
@@ -103,6 +105,10 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
   // 8 MB per district instead of a million entries for the garbage collector to trace).
   const seen = new Map<number, Uint8Array>();
   const created = input.now.toISOString();
+  const createdMicros = input.now.getTime() * 1000;
+  const tenant = binaryUuid(input.tenantId);
+  const unitIds: Buffer[] = [];
+  const unitPaths: Buffer[] = [];
   for (let h = 0; h < hosts.length; h++) {
     const unit = hosts[h]!;
     const where = info.get(unit.id)!;
@@ -171,7 +177,19 @@ export function* generateMembers(input: Omit<SeedInput, 'client'>, out?: Generat
       }
       const ethnicity = weighted(r, ETHNICITY);
       const phone = `1${pick(r, PHONE_PREFIXES)}${String(Math.floor(r() * 1e8)).padStart(8, '0')}`;
-      yield `${id}\t${unit.id}\t${name}\t${male ? 'MALE' : 'FEMALE'}\t${birthText}\t${ethnicity}\t${education}\t${phone}\t`
+      if (binary) {
+        const w = binary;
+        w.row(MEMBER_COLUMNS.length);
+        w.uuid(id); w.bytes(unitIds[where.index] ??= binaryUuid(unit.id)); w.text(name); w.bytes(textBytes(male ? 'MALE' : 'FEMALE')); w.date(birth);
+        w.bytes(textBytes(ethnicity)); w.bytes(textBytes(education)); w.text(phone);
+        w.text(encrypt(number, `${input.tenantId}:${id}`)); w.text(maskIdCard(number)); w.text(blindIndex(input.tenantId, number)); w.bytes(textBytes(stage));
+        for (const day of [applied, activist, target, joined, full]) { if (day === null) w.null(); else w.date(day); }
+        w.bytes(textArray(cats)); w.bytes(textArray(flags));
+        if (reported === null) w.null(); else w.bytes(unitIds[info.get(reported)!.index] ??= binaryUuid(reported));
+        w.bytes(unitPaths[where.index] ??= Buffer.concat([Buffer.from([1]), Buffer.from(unit.path)]));
+        w.bytes(tenant); w.timestamp(createdMicros); w.timestamp(createdMicros);
+        yield '';
+      } else yield `${id}\t${unit.id}\t${name}\t${male ? 'MALE' : 'FEMALE'}\t${birthText}\t${ethnicity}\t${education}\t${phone}\t`
         + `${encrypt(number, `${input.tenantId}:${id}`)}\t${maskIdCard(number)}\t${blindIndex(input.tenantId, number)}\t${stage}\t`
         + `${ymdOrNull(applied)}\t${ymdOrNull(activist)}\t${ymdOrNull(target)}\t${ymdOrNull(joined)}\t${ymdOrNull(full)}\t`
         + `{${cats.join(',')}}\t{${flags.join(',')}}\t${reported ?? '\\N'}\t${unit.path}\t${input.tenantId}\t${created}\t${created}\n`;
@@ -211,10 +229,17 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
     const existing = (await client.query<{ n: number }>('select count(*)::int as n from (select 1 from members.member limit $1) x', [load])).rows[0]!.n;
     const bulk = load > Math.max(10_000, existing);
     const restore: (() => Promise<void>)[] = [];
+    /** Tables this transaction found empty and truncated: their rows are copied frozen. */
+    const fresh = new Set<string>();
     if (bulk) {
       await client.query(`set local maintenance_work_mem = '2GB'`);
       for (const table of ['member', 'recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event']) {
         restore.push(await deferIndexes(client, `members.${table}`));
+      }
+      for (const table of ['member', 'dues_account', 'point_event']) restore.push(await deferInsertTriggers(client, `members.${table}`));
+      // The ledgers and summaries (no foreign key points at them; the member table has many).
+      for (const table of ['recruitment_step', 'dues_account', ...(input.connect ? [] : ['dues_payment']), 'point_event', 'member_rollup']) {
+        if (await truncateIfEmpty(client, [`members.${table}`])) fresh.add(table);
       }
     }
     // Dues payments (eleven rows a member for a city) load on a connection of their own when the
@@ -230,7 +255,9 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
       await apart.query('SET LOCAL session_replication_role = replica');
       if (bulk) {
         await apart.query(`set local maintenance_work_mem = '2GB'`);
-        restorePayments = await deferIndexes(apart, 'members.dues_payment');
+        const [indexes, triggers] = [await deferIndexes(apart, 'members.dues_payment'), await deferInsertTriggers(apart, 'members.dues_payment')];
+        restorePayments = async () => { await indexes(); await triggers(); };
+        if (await truncateIfEmpty(apart, ['members.dues_payment'])) fresh.add('dues_payment');
       }
     }
     // Party members the tenant already holds get their ledgers too when they have none (every
@@ -248,20 +275,31 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
         id: m.id, unit: unitIndex.get(m.unit)!, stage: m.stage, categories: m.categories ? m.categories.split(',') : [], flags: m.flags ? m.flags.split(',') : [],
         joined: Date.parse(`${m.joined}T00:00:00Z`) / DAY, account: !m.account, baseline: !m.baseline,
       }));
-    await copyLines(client, 'members.member', MEMBER_COLUMNS, generateMembers(input, members), input.progress);
+    // Binary rows: the server parses no uuids, dates, arrays or paths for a million members.
+    const memberRows = new CopyBinaryWriter();
+    await copyBinary(client, 'members.member', MEMBER_COLUMNS, memberRows, generateMembers(input, members, memberRows), input.progress);
     // Later seeds need the members, not their ledgers: they may start now, on their own connections.
     input.onMembers?.(members);
     // The current stage's step, as a registry that was migrated in would record it.
-    const recorded = input.now.toISOString();
-    await copyLines(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'],
-      (function* () { for (const m of members) yield `${tenantId}\t${m.id}\t${m.stage}\t${ymd(m.effective)}\t批量导入\tseed\t${recorded}\n`; })());
+    // Binary rows, like the other ledgers (a million for a city): the server parses no uuids or dates.
+    const recorded = input.now.getTime() * 1000;
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const note = Buffer.from('批量导入');
+    await copyBinary(client, 'members.recruitment_step', ['tenant_id', 'member_id', 'to_stage', 'effective_on', 'note', 'recorded_by', 'recorded_at'], w,
+      (function* () {
+        for (const m of members) {
+          w.row(7); w.bytes(tenant); w.uuid(m.id); w.bytes(textBytes(m.stage)); w.date(m.effective); w.bytes(note); w.bytes(SEED); w.timestamp(recorded);
+          yield;
+        }
+      })(), undefined, { freeze: fresh.has('recruitment_step') });
     const summary = new Summary(input.units);
     for (const m of members) summary.addMember(m);
-    await seedLedgers(client, input, [...held, ...members], summary, apart ?? client);
+    await seedLedgers(client, input, [...held, ...members], summary, apart ?? client, fresh);
     // The payments' key is built and committed while the summaries are written here.
     const paymentsDone = apart ? (async () => { await restorePayments(); await apart.query('COMMIT'); })() : undefined;
     paymentsDone?.catch(() => {}); // awaited below; failing early must not go unhandled meanwhile
-    await summary.write(client, tenantId);
+    await summary.write(client, tenantId, fresh.has('member_rollup'));
     for (const r of restore) await r();
     await paymentsDone;
     await client.query('COMMIT');
@@ -278,6 +316,31 @@ export async function seed(input: SeedInput): Promise<SeedMember[]> {
 }
 
 const PARTY = new Set(['PROBATIONARY', 'FULL']);
+const arrays = new Map<string, Buffer>();
+/** A text[] in COPY's binary form (without its length word), per distinct list encoded once. */
+function textArray(values: readonly string[]): Buffer {
+  const key = values.join(',');
+  let b = arrays.get(key);
+  if (!b) {
+    const items = values.map((v) => Buffer.from(v));
+    // Dimensions (none for an empty array), no nulls, element type text (oid 25), then length and lower bound 1.
+    const head = values.length ? [1, 0, 25, values.length, 1] : [0, 0, 25];
+    b = Buffer.alloc(4 * head.length + items.reduce((n, x) => n + 4 + x.length, 0));
+    let at = 0;
+    for (const v of head) at = b.writeInt32BE(v, at);
+    for (const x of items) { at = b.writeInt32BE(x.length, at); at += x.copy(b, at); }
+    arrays.set(key, b);
+  }
+  return b;
+}
+const SEED = Buffer.from('seed');
+const texts = new Map<string, Buffer>();
+/** A fixed word's UTF-8 bytes (stages, bases), encoded once. */
+function textBytes(t: string): Buffer {
+  let b = texts.get(t);
+  if (!b) texts.set(t, (b = Buffer.from(t)));
+  return b;
+}
 
 /**
  * member_rollup and member_reported_in for the loaded rows, computed in memory with the
@@ -343,7 +406,7 @@ class Summary {
   }
 
   /** Adds every unit's counts to its parent's (children first), then writes the rows. */
-  async write(client: pg.Client, tenantId: string) {
+  async write(client: pg.Client, tenantId: string, freeze: boolean) {
     for (let i = this.units.length - 1; i >= 0; i--) {
       const up = this.parent[i]!;
       if (up < 0) continue;
@@ -364,26 +427,34 @@ class Summary {
     // Binary rows (a city has millions, a third of them with 31 day counts to parse as text).
     const w = new CopyBinaryWriter();
     const tenant = binaryUuid(tenantId);
-    const text = new Map<string, Buffer>();
-    const bytes = (t: string) => { let b = text.get(t); if (!b) text.set(t, (b = Buffer.from(t))); return b; };
+    // Each 'dim\tkey' split and encoded once (millions of rows share a few thousand of them).
+    const parts = new Map<string, [Buffer, Buffer]>();
+    const split = (k: string) => {
+      let p = parts.get(k);
+      if (!p) { const tab = k.indexOf('\t'); parts.set(k, (p = [Buffer.from(k.slice(0, tab)), Buffer.from(k.slice(tab + 1))])); }
+      return p;
+    };
+    const monthKeys = new Map<number, string>();
+    const monthKey = (month: number) => { let k = monthKeys.get(month); if (k === undefined) monthKeys.set(month, (k = `birthMonth\t${ymd(monthStart(month)).slice(0, 7)}`)); return k; };
     const rows = function* () {
+      const keys: [string, number, Int32Array | null][] = [];
       for (const i of order) {
         const id = binaryUuid(units[i]!.id);
-        const keys: [string, number, Int32Array | null][] = [];
+        keys.length = 0;
         for (const [k, n] of counts[i]!) keys.push([k, n, null]);
         for (const [month, days] of births[i]!) {
           let n = 0;
-          for (const d of days) n += d;
-          keys.push([`birthMonth\t${ymd(monthStart(month)).slice(0, 7)}`, n, days]);
+          for (let d = 0; d < 31; d++) n += days[d]!;
+          keys.push([monthKey(month), n, days]);
         }
         keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         for (const [k, n, days] of keys) {
-          const tab = k.indexOf('\t');
+          const [dim, key] = split(k);
           w.row(6);
           w.bytes(tenant);
           w.bytes(id);
-          w.bytes(bytes(k.slice(0, tab)));
-          w.bytes(bytes(k.slice(tab + 1)));
+          w.bytes(dim);
+          w.bytes(key);
           w.int32(n);
           if (days) w.int32Array(days);
           else w.null();
@@ -397,7 +468,7 @@ class Summary {
     const { rows: [held] } = await client.query<{ rollup: boolean; reported: boolean }>(
       `select exists (select 1 from members.member_rollup where tenant_id = $1) as rollup,
               exists (select 1 from members.member_reported_in where tenant_id = $1) as reported`, [tenantId]);
-    if (!held!.rollup) await copyBinary(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
+    if (!held!.rollup) await copyBinary(client, 'members.member_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows(), undefined, { freeze });
     else {
       await client.query('create temp table seed_rollup (tenant_id uuid, ancestor_id uuid, dim text, key text, count int, days int[]) on commit drop');
       await copyBinary(client, 'seed_rollup', ['tenant_id', 'ancestor_id', 'dim', 'key', 'count', 'days'], w, rows());
@@ -417,23 +488,6 @@ class Summary {
          on conflict (tenant_id, community_id) do update set count = r.count + excluded.count`);
     }
   }
-}
-
-/**
- * Drops a table's indexes before a bulk load and returns what rebuilds them (each by one sort).
- * Unique and primary-key constraints go too unless another table's foreign key needs them.
- */
-async function deferIndexes(client: pg.Client, table: string): Promise<() => Promise<void>> {
-  const { rows } = await client.query<{ index: string; def: string; con: string | null; condef: string | null }>(
-    `select i.indexrelid::regclass::text as index, pg_get_indexdef(i.indexrelid) as def, c.conname as con, pg_get_constraintdef(c.oid) as condef
-       from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
-      where i.indrelid = $1::regclass
-        and (c.oid is null or (c.contype in ('p', 'u') and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.confrelid = i.indrelid)))`,
-    [table]);
-  for (const r of rows) await client.query(r.con ? `alter table ${table} drop constraint ${r.con}` : `drop index ${r.index}`);
-  return async () => {
-    for (const r of rows) await client.query(r.con ? `alter table ${table} add constraint ${r.con} ${r.condef}` : r.def);
-  };
 }
 
 /** What the ledgers need of a member; `account` and `baseline` false: the member has that one already. */
@@ -464,14 +518,15 @@ const monthOfDay = (day: number) => { const d = new Date(day * DAY); return d.ge
  * members who lost contact or were never handed over pay nothing: a collection rate of about
  * 95 %. Streamed straight into the tables; the dues dimensions go to `summary`.
  */
-async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary, paymentsClient: pg.Client): Promise<void> {
+async function seedLedgers(
+  client: pg.Client, input: SeedInput, members: LedgerMember[], summary: Summary, paymentsClient: pg.Client, fresh: ReadonlySet<string>,
+): Promise<void> {
   const { tenantId, now } = input;
   const r = mulberry32(deriveSeed(input.seed, `ledgers:${tenantId}`));
   const today = Math.floor(now.getTime() / DAY);
   const year = now.getUTCFullYear();
   const jan = year * 12;
   const thisMonth = monthOfDay(today);
-  const stamp = now.toISOString();
   const units = input.units;
   interface Account { m: LedgerMember; basis: string; income: number | null; fen: number; from: number; habit: number; late: number; stopsAfter: number; silent: boolean }
   const accounts: Account[] = [];
@@ -535,27 +590,47 @@ async function seedLedgers(client: pg.Client, input: SeedInput, members: LedgerM
         }
       }
     };
-    await copyBinary(paymentsClient, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments());
+    await copyBinary(paymentsClient, 'members.dues_payment', ['tenant_id', 'member_id', 'month', 'amount', 'paid_on', 'recorded_by', 'recorded_at'], w, payments(),
+      undefined, { freeze: fresh.has('dues_payment') });
     for (let i = 0; i < paidPerUnit.length; i++) {
       if (paidPerUnit[i]) summary.add(Math.floor(i / 12), 'duesPaid', ymd(monthStart(jan + (i % 12))).slice(0, 7), paidPerUnit[i]);
     }
   };
   // On their own connection, the payments load while the accounts and points do.
   async function copyAccountsAndPoints() {
-    await copyLines(client, 'members.dues_account',
-      ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'],
+    // Binary rows: ids, paths (per unit), amounts and words encoded once each.
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const paths: (Buffer | undefined)[] = [];
+    const path = (unit: number) => (paths[unit] ??= Buffer.concat([Buffer.from([1]), Buffer.from(units[unit]!.path)]));
+    const numerics = new Map<number, Buffer>();
+    const numeric = (hundredths: number) => { let b = numerics.get(hundredths); if (!b) numerics.set(hundredths, (b = binaryNumeric2(hundredths))); return b; };
+    const updated = now.getTime() * 1000;
+    await copyBinary(client, 'members.dues_account',
+      ['tenant_id', 'member_id', 'org_path', 'monthly_income', 'monthly_amount', 'from_month', 'basis', 'member_active', 'updated_by', 'updated_at'], w,
       (function* () {
-        for (const a of accounts) yield `${tenantId}\t${a.m.id}\t${units[a.m.unit]!.path}\t${a.income ?? '\\N'}\t${(a.fen / 100).toFixed(2)}\t${ymd(monthStart(a.from))}\t${a.basis}\tt\tseed\t${stamp}\n`;
-      })());
-    const janDay = ymd(monthStart(jan));
-    await copyLines(client, 'members.point_event',
-      ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'],
+        for (const a of accounts) {
+          w.row(10); w.bytes(tenant); w.uuid(a.m.id); w.bytes(path(a.m.unit));
+          if (a.income === null) w.null(); else w.bytes(numeric(a.income * 100));
+          w.bytes(numeric(a.fen)); w.date(monthStart(a.from)); w.bytes(textBytes(a.basis)); w.bool(true); w.bytes(SEED); w.timestamp(updated);
+          yield;
+        }
+      })(), undefined, { freeze: fresh.has('dues_account') });
+    // recorded_at is 1 January's midnight in the session's time zone, as the date's text gives it.
+    const janDay = monthStart(jan);
+    const { rows: [midnight] } = await client.query<{ micros: string }>(`select (extract(epoch from $1::date::timestamptz) * 1000000)::bigint::text as micros`, [ymd(janDay)]);
+    const janMidnight = Number(midnight!.micros);
+    const base = Buffer.from('BASE'), rule = Buffer.from(BASELINE), note = Buffer.from('yearly baseline');
+    await copyBinary(client, 'members.point_event',
+      ['tenant_id', 'member_id', 'org_path', 'year', 'kind', 'rule', 'points', 'requested', 'occurred_on', 'note', 'recorded_by', 'recorded_at'], w,
       (function* () {
         for (const m of members) {
           if (!PARTY.has(m.stage) || m.baseline === false || m.categories.some((c) => DEFAULT_EXEMPT.includes(c))) continue;
-          yield `${tenantId}\t${m.id}\t${units[m.unit]!.path}\t${year}\tBASE\t${BASELINE}\t${DEFAULT_BASELINE}\t${DEFAULT_BASELINE}\t${janDay}\tyearly baseline\tseed\t${janDay}\n`;
+          w.row(12); w.bytes(tenant); w.uuid(m.id); w.bytes(path(m.unit)); w.int32(year); w.bytes(base); w.bytes(rule);
+          w.int32(DEFAULT_BASELINE); w.int32(DEFAULT_BASELINE); w.date(janDay); w.bytes(note); w.bytes(SEED); w.timestamp(janMidnight);
+          yield;
         }
-      })());
+      })(), undefined, { freeze: fresh.has('point_event') });
   }
   const payments = paymentsClient === client ? undefined : copyPayments();
   // A failure here still waits for the payments (their connection is ended after them).

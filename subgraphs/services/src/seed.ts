@@ -4,7 +4,7 @@
 // into their tables, and the per-unit, per-subtree and per-provider summaries it computed while
 // generating them, so every summary is exact when it returns.
 import type pg from 'pg';
-import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows } from '@trellis/platform/db/copy.ts';
+import { binaryNumeric2, binaryUuid, copyBinary, CopyBinaryWriter, copyLines, copyRows, deferIndexes, deferInsertTriggers, truncateIfEmpty } from '@trellis/platform/db/copy.ts';
 import { mulberry32, uuid } from '@trellis/platform/seed/prng.ts';
 import { seedUnitCopy } from '@trellis/platform/seed/unitCopy.ts';
 import { INSERT_CATALOGUE_SQL, catalogueColumns } from './domain/catalogue.ts';
@@ -53,6 +53,10 @@ export async function seed(input: SeedInput): Promise<void> {
     const children = new Map<string, string[]>();
     for (const u of units) if (u.parentId && (u.kind === 'BUILDING_GROUP' || u.kind === 'VILLAGE_GROUP')) children.set(u.parentId, [...(children.get(u.parentId) ?? []), u.id]);
 
+    // Per-row triggers (path lookup, foreign-key checks) and the statement-level summary triggers
+    // are off for the load from here on: the offers and orders carry their paths from the tree.
+    await client.query('SET LOCAL session_replication_role = replica');
+
     // 3. Offers: one in twenty members offers a sub-category in their community.
     const offerers = members.filter(() => rand() < 0.05);
     await copyRows(client, 'services.resource',
@@ -64,26 +68,32 @@ export async function seed(input: SeedInput): Promise<void> {
       }), progress);
 
     // 4. Orders: ≈1.5 per member over the past year, straight into service_order (the generator
-    // is a superuser: row-level security does not apply to it). Per-row triggers (path lookup,
-    // foreign-key checks) and the statement-level summary triggers are off for the load; the rows
+    // is a superuser: row-level security does not apply to it). With the triggers off, the rows
     // are consistent by construction and the summaries are computed here while the orders are
     // generated. A load bigger than the table drops its secondary indexes and builds them again
     // afterwards (one build beats a million index insertions).
-    await client.query('SET LOCAL session_replication_role = replica');
     const total = Math.round(members.length * ORDERS_PER_MEMBER);
     const wishes = Math.max(1, Math.round(members.length / 20));
     const unitIndex = new Map(units.map((u, i) => [u.id, i]));
-    const stats = new Stats(units);
-    const rebuild = [...await secondaryIndexes(client, 'services.service_order', total), ...await secondaryIndexes(client, 'services.order_transition', total),
+    const stats = new Stats(units, members);
+    // A fresh database's first tenant: orders, their history and the summaries start from
+    // truncated tables and are copied frozen (see truncateIfEmpty).
+    const freshOrders = total > 10_000 && await truncateIfEmpty(client, ['services.service_order', 'services.order_transition']);
+    const freshStats = total > 10_000 && await truncateIfEmpty(client, ['services.unit_stat', 'services.subtree_stat', 'services.provider_stat']);
+    const orderIndexes = await secondaryIndexes(client, 'services.service_order', total);
+    const rebuild = [...orderIndexes, ...await secondaryIndexes(client, 'services.order_transition', total),
       ...await secondaryIndexes(client, 'services.micro_wish', wishes), ...await secondaryIndexes(client, 'services.wish_transition', wishes)];
     for (const ix of rebuild) await client.query(`drop index ${ix.name}`);
+    // The same bulk load goes in batches without the order triggers (they do not fire for it).
+    const orderTriggers = orderIndexes.length ? await deferInsertTriggers(client, 'services.service_order') : async () => {};
     const channels = ['RESIDENT', 'GRID_WORKER', 'GRID_WORKER', 'ON_BEHALF'];
     // Each order's last step, for its history below, written as the order is (binary rows kept
     // in one buffer rather than a million and a half strings for the garbage collector).
     const steps = new CopyBinaryWriter();
     function* orders() {
       for (let i = 0; i < total; i++) {
-        const m = members[Math.floor(rand() * members.length)]!;
+        const mi = Math.floor(rand() * members.length);
+        const m = members[mi]!;
         const below = children.get(m.orgUnitId);
         const unit = below && rand() < 0.7 ? pick(below) : m.orgUnitId;
         const cat = pick(items);
@@ -129,31 +139,31 @@ export async function seed(input: SeedInput): Promise<void> {
         }
         if (overdue && open) stats.add(u, 'overdue');
         if (taken) {
-          if (state === 'ACCEPTED' || state === 'IN_PROGRESS') stats.provider(m.id, 'open');
-          if (state === 'CLOSED') { stats.provider(m.id, 'rating_sum', rating!); stats.provider(m.id, 'rating_n'); }
+          if (state === 'ACCEPTED' || state === 'IN_PROGRESS') stats.provider(mi, OPEN);
+          if (state === 'CLOSED') { stats.provider(mi, RATING_SUM, rating!); stats.provider(mi, RATING_N); }
         }
         w.row(27);
         w.uuid(id);
         w.bytes(tenant);
-        w.uuid(unit);
-        w.ltree(units[u]!.path);
-        w.uuid(cat.id);
-        w.text(title);
-        w.text(resident);
+        w.bytes(unitBytes(u));
+        w.bytes(pathBytes(u));
+        w.bytes(word(cat.id, binaryUuid));
+        w.bytes(word(title));
+        w.bytes(word(resident));
         w.text(phone);
-        w.text(channel);
-        w.text('seed');
-        w.text(state);
-        if (taken) { w.text('MEMBER'); w.uuid(m.id); w.text('党员志愿者'); } else { w.null(); w.null(); w.null(); }
-        for (const t of [sub, res, com, acc, dn, cl]) stamp(t);
-        if (hours === null) w.null(); else w.bytes(binaryNumeric2(hours * 100));
+        w.bytes(word(channel));
+        w.bytes(SEED);
+        w.bytes(word(state));
+        if (taken) { w.bytes(word('MEMBER')); w.uuid(m.id); w.bytes(word('党员志愿者')); } else { w.null(); w.null(); w.null(); }
+        stamp(sub); stamp(res); stamp(com); stamp(acc); stamp(dn); stamp(cl);
+        if (hours === null) w.null(); else w.bytes(numeric(hours * 100));
         if (rating === null) w.null(); else w.int16(rating);
         w.bool(overdue);
         w.int16(level);
         if (escalatedTo === null) w.null(); else w.uuid(escalatedTo);
         stamp(state === 'POSTED' ? sub : null);
         stamp(last);
-        steps.row(7); steps.bytes(tenant); steps.uuid(id); steps.text(state); steps.text('import'); steps.text('seed'); steps.timestamp(last * 1000); steps.text('imported');
+        steps.row(7); steps.bytes(tenant); steps.uuid(id); steps.bytes(word(state)); steps.bytes(word('import')); steps.bytes(SEED); steps.timestamp(last * 1000); steps.bytes(word('imported'));
         yield;
       }
     }
@@ -161,11 +171,23 @@ export async function seed(input: SeedInput): Promise<void> {
     // their uuids and timestamps as text was much of the server's work).
     const w = new CopyBinaryWriter();
     const tenant = binaryUuid(tenantId);
+    // Units' ids and paths, and the few words and categories the orders repeat, encoded once each
+    // (encoding them per order was a fifth of the order generator's time).
+    const unitIds: Buffer[] = [];
+    const unitPaths: Buffer[] = [];
+    const unitBytes = (u: number) => (unitIds[u] ??= binaryUuid(units[u]!.id));
+    const pathBytes = (u: number) => (unitPaths[u] ??= Buffer.concat([Buffer.from([1]), Buffer.from(units[u]!.path)]));
+    const words = new Map<string, Buffer>();
+    const word = (t: string, encode: (t: string) => Buffer = Buffer.from) => { let b = words.get(t); if (!b) words.set(t, (b = encode(t))); return b; };
+    const SEED = word('seed');
+    // Hours served come in half hours: a few distinct numerics, each encoded once.
+    const numerics = new Map<number, Buffer>();
+    const numeric = (hundredths: number) => { let b = numerics.get(hundredths); if (!b) numerics.set(hundredths, (b = binaryNumeric2(hundredths))); return b; };
     /** A timestamptz from whole epoch milliseconds, or null. */
     const stamp = (ms: number | null) => (ms === null ? w.null() : w.timestamp(ms * 1000));
     await copyBinary(client, 'services.service_order', ['id', 'tenant_id', 'unit_id', 'org_path', 'category_id', 'title', 'resident_name', 'resident_phone', 'channel',
       'submitted_by', 'state', 'provider_kind', 'provider_member_id', 'provider_name', 'submitted_at', 'response_due', 'completion_due', 'accepted_at', 'done_at',
-      'closed_at', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to', 'posted_at', 'updated_at'], w, orders(), progress);
+      'closed_at', 'hours', 'rating', 'overdue', 'escalation_level', 'escalated_to', 'posted_at', 'updated_at'], w, orders(), progress, { freeze: freshOrders });
     // Every order carries its history's last step (who: the seed; from which state: unknown).
     await copyBinary(client, 'services.order_transition', ['tenant_id', 'order_id', 'to_state', 'action', 'actor', 'at', 'note'], w,
       (function* () {
@@ -174,7 +196,7 @@ export async function seed(input: SeedInput): Promise<void> {
           w.raw(all.subarray(at, at + (1 << 20)));
           yield;
         }
-      })());
+      })(), undefined, { freeze: freshOrders });
 
     // 5. Micro-wishes: one for every twenty members.
     const wishStates = ['COLLECTED', 'VERIFIED', 'POSTED', 'CLAIMED', 'FULFILLED', 'CONFIRMED', 'ARCHIVED', 'ARCHIVED', 'ARCHIVED'];
@@ -203,8 +225,9 @@ export async function seed(input: SeedInput): Promise<void> {
     await copyLines(client, 'services.wish_transition', ['tenant_id', 'wish_id', 'to_state', 'action', 'actor', 'at', 'note'], wishSteps);
     if (rebuild.length) await client.query(`set local maintenance_work_mem = '512MB'`);
     for (const ix of rebuild) await client.query(ix.def);
+    await orderTriggers();
     progress(total);
-    await stats.write(client, tenantId);
+    await stats.write(client, tenantId, freshStats);
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');
@@ -260,17 +283,24 @@ function closeHoursBucket(ms: number): number {
  * summaries, or added to a tenant's existing ones.
  */
 const PROVIDER_METRICS = ['open', 'rating_sum', 'rating_n'] as const;
+/** A provider metric's place among its three values. */
+const OPEN = 0, RATING_SUM = 1, RATING_N = 2;
 
 class Stats {
   private readonly units: SeedUnit[];
+  private readonly members: readonly SeedMember[];
   private readonly own: Map<string, number>[];
-  /** Per provider, where its open, rating_sum and rating_n stand in providerValues. */
-  private readonly providers = new Map<string, number>();
+  /** Per member (by index), where its open, rating_sum and rating_n stand in providerValues (-1: none yet). */
+  private readonly slot: Int32Array;
+  /** Members who provided, in the order they first did. */
+  private readonly providers: number[] = [];
   private readonly providerValues: number[] = [];
 
-  constructor(units: SeedUnit[]) {
+  constructor(units: SeedUnit[], members: readonly SeedMember[]) {
     this.units = units;
+    this.members = members;
     this.own = units.map(() => new Map());
+    this.slot = new Int32Array(members.length).fill(-1);
   }
 
   add(unit: number, metric: string, n = 1) {
@@ -278,13 +308,14 @@ class Stats {
     c.set(metric, (c.get(metric) ?? 0) + n);
   }
 
-  provider(id: string, metric: 'open' | 'rating_sum' | 'rating_n', n = 1) {
-    let at = this.providers.get(id);
-    if (at === undefined) { at = this.providerValues.length; this.providers.set(id, at); this.providerValues.push(0, 0, 0); }
-    this.providerValues[at + PROVIDER_METRICS.indexOf(metric)]! += n;
+  /** Adds to a provider's metric (OPEN, RATING_SUM or RATING_N); providers are members, by their index. */
+  provider(member: number, metric: number, n = 1) {
+    let at = this.slot[member]!;
+    if (at < 0) { at = this.slot[member] = this.providerValues.length; this.providers.push(member); this.providerValues.push(0, 0, 0); }
+    this.providerValues[at + metric]! += n;
   }
 
-  async write(client: pg.Client, tenantId: string) {
+  async write(client: pg.Client, tenantId: string, freeze: boolean) {
     const { units, own } = this;
     const index = new Map(units.map((u, i) => [u.id, i]));
     const subtree = own.map((c) => new Map(c));
@@ -294,25 +325,46 @@ class Stats {
       const into = subtree[up]!;
       for (const [k, n] of subtree[i]!) into.set(k, (into.get(k) ?? 0) + n);
     }
-    const lines = (per: Map<string, number>[], ids: (i: number) => string) => function* () {
-      for (const [i, c] of per.entries()) for (const [k, n] of c) if (n !== 0) yield `${tenantId}\t${ids(i)}\t${k}\t${n}\n`;
+    // Binary rows (millions for a city): ids and metric names encoded once each.
+    const w = new CopyBinaryWriter();
+    const tenant = binaryUuid(tenantId);
+    const names = new Map<string, Buffer>();
+    const name = (k: string) => { let b = names.get(k); if (!b) names.set(k, (b = Buffer.from(k))); return b; };
+    const row = (id: Buffer, k: string, n: number) => { w.row(4); w.bytes(tenant); w.bytes(id); w.bytes(name(k)); w.int64(n); };
+    const perUnit = (per: Map<string, number>[]) => function* () {
+      for (let i = 0; i < per.length; i++) {
+        let id: Buffer | undefined;
+        for (const [k, n] of per[i]!) if (n !== 0) { row((id ??= binaryUuid(units[i]!.id)), k, n); yield; }
+      }
     };
-    const providerIds = [...this.providers.keys()];
-    await this.merge(client, tenantId, 'unit_stat', 'unit_id', lines(own, (i) => units[i]!.id)());
-    await this.merge(client, tenantId, 'subtree_stat', 'ancestor_id', lines(subtree, (i) => units[i]!.id)());
-    await this.merge(client, tenantId, 'provider_stat', 'provider_id',
-      lines([...this.providers.values()].map((at) => new Map(PROVIDER_METRICS.map((k, i) => [k, this.providerValues[at + i]!]))), (i) => providerIds[i]!)());
+    const { providers, providerValues, members } = this;
+    const perProvider = function* () {
+      for (let p = 0; p < providers.length; p++) {
+        const member = providers[p]!;
+        let id: Buffer | undefined;
+        for (let k = 0; k < PROVIDER_METRICS.length; k++) {
+          const n = providerValues[3 * p + k]!;
+          if (n !== 0) { row((id ??= binaryUuid(members[member]!.id)), PROVIDER_METRICS[k]!, n); yield; }
+        }
+      }
+    };
+    // Into emptied tables, each key is built once after its rows (one sort) rather than row by row.
+    const keys = freeze ? [await deferIndexes(client, 'services.unit_stat'), await deferIndexes(client, 'services.subtree_stat'), await deferIndexes(client, 'services.provider_stat')] : [];
+    await this.merge(client, tenantId, 'unit_stat', 'unit_id', w, perUnit(own)(), freeze);
+    await this.merge(client, tenantId, 'subtree_stat', 'ancestor_id', w, perUnit(subtree)(), freeze);
+    await this.merge(client, tenantId, 'provider_stat', 'provider_id', w, perProvider(), freeze);
+    for (const k of keys) await k();
   }
 
   /** Rows (tenant, id, metric, value) into `table`: copied when the tenant has none yet, added to its rows otherwise. */
-  private async merge(client: pg.Client, tenantId: string, table: string, idColumn: string, rows: Iterable<string>) {
+  private async merge(client: pg.Client, tenantId: string, table: string, idColumn: string, w: CopyBinaryWriter, rows: Iterable<unknown>, freeze: boolean) {
     const columns = ['tenant_id', idColumn, 'metric', 'value'];
-    if (!(await client.query(`select 1 from services.${table} where tenant_id = $1 limit 1`, [tenantId])).rowCount) {
-      await copyLines(client, `services.${table}`, columns, rows);
+    if (freeze || !(await client.query(`select 1 from services.${table} where tenant_id = $1 limit 1`, [tenantId])).rowCount) {
+      await copyBinary(client, `services.${table}`, columns, w, rows, undefined, { freeze });
       return;
     }
     await client.query(`create temp table seed_${table} (tenant_id uuid, ${idColumn} uuid, metric text, value bigint) on commit drop`);
-    await copyLines(client, `seed_${table}`, columns, rows);
+    await copyBinary(client, `seed_${table}`, columns, w, rows);
     await client.query(
       `insert into services.${table} as x (${columns.join(', ')}) select ${columns.join(', ')} from seed_${table} order by 1, 2, 3
        on conflict (tenant_id, ${idColumn}, metric) do update set value = x.value + excluded.value`);

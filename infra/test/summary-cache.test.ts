@@ -17,11 +17,11 @@ afterAll(() => t.close());
 const DISTRICT = '中共黄石市委/黄石港区';
 const COMMUNITY = '中共黄石市委/黄石港区/黄石港街道/青山湖社区党委';
 const figures = `query($ids: [ID!]!) { orgUnits(ids: $ids) { id
-  memberStatistics { total probationary duesCollectionRate }
+  memberStatistics { total probationary duesCollectionRate byAgeBand { ageBand count } }
   serviceStatistics { ordersByState { state count } closureRate }
   assessmentProgress { targets byState { state count overdue } } } }`;
 
-interface Figures { orgUnits: { id: string; memberStatistics: { total: number }; serviceStatistics: { ordersByState: { state: string; count: number }[] } }[] }
+interface Figures { orgUnits: { id: string; memberStatistics: { total: number; byAgeBand: { count: number }[] }; serviceStatistics: { ordersByState: { state: string; count: number }[] } }[] }
 
 async function read(token = city): Promise<{ data: Figures; statements: number }> {
   const before = sqlCounter.total;
@@ -35,8 +35,8 @@ describe('statistics cache keyed by the summary version', () => {
     const first = await read();
     const again = await read();
     expect(again.data).toEqual(first.data);
-    // The unit, member, service and progress statements are not run again (one each).
-    expect(again.statements).toBe(first.statements - 4);
+    // The unit, member statistics, age band, service and progress statements are not run again (one each).
+    expect(again.statements).toBe(first.statements - 5);
     const colleague = await read(await t.token('huangshi', 'CITY_ADMIN', { sub: 'another-city-admin' }));
     expect(colleague.statements).toBe(again.statements);
     expect(colleague.data).toEqual(first.data);
@@ -54,11 +54,14 @@ describe('statistics cache keyed by the summary version', () => {
     });
     expect(order.errors).toBeUndefined();
     const after = await read();
-    // Members and services compute again; campaign progress, which neither write touched, does not.
-    expect(after.statements).toBe(before.statements + 2);
+    // Member statistics, age bands and services compute again; campaign progress, which neither
+    // write touched, does not.
+    expect(after.statements).toBe(before.statements + 3);
     const submitted = (u: Figures['orgUnits'][number]) => u.serviceStatistics.ordersByState.find((s) => s.state === 'SUBMITTED')?.count ?? 0;
     for (const [i, unit] of after.data.orgUnits.entries()) {
       expect(unit.memberStatistics.total).toBe(before.data.orgUnits[i]!.memberStatistics.total + 1);
+      const banded = (u: Figures['orgUnits'][number]) => u.memberStatistics.byAgeBand.reduce((n, b) => n + b.count, 0);
+      expect(banded(unit)).toBe(banded(before.data.orgUnits[i]!) + 1);
       expect(submitted(unit)).toBe(submitted(before.data.orgUnits[i]!) + 1);
     }
   });

@@ -146,7 +146,10 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, now: (
     }),
     /** Age bands of many subtrees in one statement (only when a query asks for them). */
     ageBands: new DataLoader<string, Map<AgeBand, number>>(async (unitIds) => {
-      const got = await loadAgeBands(em, unitIds, today());
+      // Kept like the statistics (the same summaries, scope and day decide them).
+      const day = today();
+      const context = `${sessionVariables(principal)['app.scope_unit']}|${day}|ageBands`;
+      const got = await cache.through(em, 'members.summary_version', principal.tenantId, context, unitIds, (missing) => loadAgeBands(em, missing, day));
       return unitIds.map((u) => got.get(u)!);
     }),
     /** Dues accounts by member id. */

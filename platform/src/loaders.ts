@@ -12,6 +12,13 @@ export function byIdLoader<T>(fetch: (ids: readonly string[]) => Promise<T[]>, i
   });
 }
 
+/** `keys`, each with the rows whose `keyOf` names it (a key no row names: an empty list). */
+export function groupRows<T>(keys: readonly string[], rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const out = new Map(keys.map((k) => [k, [] as T[]]));
+  for (const r of rows) out.get(keyOf(r))?.push(r);
+  return out;
+}
+
 /** A per-request loader fetching the rows of many groups (e.g. children of many parents) in one statement. */
 export function groupLoader<K, T>(fetch: (keys: readonly K[]) => Promise<T[]>, keyOf: (row: T) => K, cacheKeyFn?: (k: K) => unknown): DataLoader<K, T[]> {
   return new DataLoader<K, T[], unknown>(async (keys) => {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { byIdLoader, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
+import { byIdLoader, groupLoader, groupRows, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 import type { Dimension, Grading, Period } from './domain/template.ts';
 import type { TargetState, Tier } from './domain/campaign.ts';
 import type { AppraisalGrade, AppraisalState, DutyGrade, DutyRating } from './domain/appraisal.ts';
@@ -182,9 +182,7 @@ export function createLoaders(em: SqlEntityManager, metrics: MetricSource, now: 
         const ok = pairs.filter(([u, c]) => isUuid(u) && (c === '' || isUuid(c)));
         const rows = ok.length === 0 ? [] : await em.execute<CountRow[]>(PROGRESS_SQL,
           [sqlArray(ok.map(([u, c]) => `${u}|${c}`)), sqlArray(ok.map(([u]) => u)), sqlArray(ok.map(([, c]) => c))]);
-        const byKey = new Map<string, CountRow[]>(asked.map((k) => [k, []]));
-        for (const r of rows) byKey.get(r.key)?.push(r);
-        return byKey;
+        return groupRows(asked, rows, (r) => r.key);
       };
       // The counts are reused while the tenant's campaigns and summaries are unchanged; which of
       // them are overdue is decided now, from the deadline of their tier.

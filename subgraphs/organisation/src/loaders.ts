@@ -1,17 +1,10 @@
 import DataLoader from 'dataloader';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { byIdLoader, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
+import { byIdLoader, groupLoader, groupRows, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 import { BigCommittee, CoBuildingAgreement, OrgUnit, PartTimeMember, StationedUnit, Tenant, UnitKind, orgUnitRow, type OrgUnitRow, type TenantRow } from './entities.ts';
 
 interface CountRow { ancestor_id: string; kind: string; count: number }
-
-/** `keys`, each with the rows whose `keyOf` names it (none: an empty list). */
-function grouped<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const out = new Map(keys.map((k) => [k, [] as T[]]));
-  for (const r of rows) out.get(keyOf(r))?.push(r);
-  return out;
-}
 
 /**
  * Per-request loaders: every list field and every entity reference costs one statement per level, not per item.
@@ -37,7 +30,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, cache:
       return keys.map((k) => got.get(k) ?? null);
     }),
     children: new DataLoader<string, OrgUnitRow[]>(async (parents) => {
-      const got = await cached('children', ids(parents), async (missing) => grouped(missing, await units({ parentId: { $in: [...missing] } }), (u) => u.parentId!));
+      const got = await cached('children', ids(parents), async (missing) => groupRows(missing, await units({ parentId: { $in: [...missing] } }), (u) => u.parentId!));
       return parents.map((p) => got.get(p) ?? []);
     }),
     /** The active units one level below the root (districts; townships in a county), by name. */
@@ -60,7 +53,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, cache:
     ),
     /** Active units below each unit, by kind, from the maintained rollup: one statement for any number of units. */
     unitCountsUnder: new DataLoader<string, CountRow[]>(async (unitIds) => {
-      const got = await cached('counts', ids(unitIds), async (missing) => grouped(missing, await em.execute<CountRow[]>(
+      const got = await cached('counts', ids(unitIds), async (missing) => groupRows(missing, await em.execute<CountRow[]>(
         `select ancestor_id, kind, count from organisation.unit_count_rollup
           where ancestor_id = any(?::uuid[]) and count > 0 order by ancestor_id, kind`,
         [sqlArray(missing)],

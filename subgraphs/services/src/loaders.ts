@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { badInput, byIdLoader, createSummaryCache, groupLoader, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
+import { badInput, byIdLoader, createSummaryCache, groupLoader, groupRows, isUuid, sessionVariables, sqlArray, type Principal, type SummaryCache } from '@trellis/platform';
 
 export type OrderState = 'SUBMITTED' | 'TRIAGED' | 'DISPATCHED' | 'POSTED' | 'ACCEPTED' | 'IN_PROGRESS' | 'DONE' | 'CLOSED' | 'CANCELLED';
 export type WishState = 'COLLECTED' | 'VERIFIED' | 'POSTED' | 'CLAIMED' | 'FULFILLED' | 'CONFIRMED' | 'ARCHIVED';
@@ -313,9 +313,7 @@ export function createLoaders(em: SqlEntityManager, principal: Principal, _now: 
     statistics: new DataLoader<string, StatRow[]>(async (keys) => {
       const got = await cache.through(em, 'services.summary_version', principal.tenantId, statisticsContext, keys, async (missing) => {
         const rows = await em.execute<StatRow[]>(subtreeStatSql("left(s.metric, 12) <> 'close_hours:'"), [ids(missing)]);
-        const byUnit = new Map<string, StatRow[]>(missing.map((k) => [k, []]));
-        for (const r of rows) byUnit.get(r.root_id)?.push(r);
-        return byUnit;
+        return groupRows(missing, rows, (r) => r.root_id);
       });
       return keys.map((k) => got.get(k) ?? []);
     }),

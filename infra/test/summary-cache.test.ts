@@ -75,29 +75,31 @@ describe('statistics cache keyed by the summary version', () => {
     let loads = 0;
     const load = async (keys: readonly string[]) => { loads++; return new Map(keys.map((k) => [k, loads])); };
     const through = () => cache.through(em as never, 'members.summary_version', t.tenants.huangshi!.id, 'ctx', ['unit'], load);
-    try {
-      await client.query('begin');
+    /** A transaction of the tenant: `begin` or `begin read only`. */
+    const open = async (begin: string) => {
+      await client.query(begin);
       await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
-      await client.query(`update members.member_rollup set count = count where false`);
+    };
+    const touchSummaries = () => client.query(`update members.member_rollup set count = count where false`);
+    try {
+      await open('begin');
+      await touchSummaries();
       expect((await through()).get('unit')).toBe(1);
       expect((await through()).get('unit')).toBe(2);
       expect(cache.size).toBe(0);
       await client.query('rollback');
 
-      await client.query('begin read only');
-      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      await open('begin read only');
       expect((await through()).get('unit')).toBe(3);
       expect((await through()).get('unit')).toBe(3);
       expect(cache.size).toBe(1);
       await client.query('commit');
 
       // A committed write: the next read computes afresh and the older figures are dropped.
-      await client.query('begin');
-      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
-      await client.query(`update members.member_rollup set count = count where false`);
+      await open('begin');
+      await touchSummaries();
       await client.query('commit');
-      await client.query('begin read only');
-      await client.query(`select set_config('app.tenant_id', $1, true)`, [t.tenants.huangshi!.id]);
+      await open('begin read only');
       expect((await through()).get('unit')).toBe(4);
       expect(cache.size).toBe(1);
       await client.query('commit');

@@ -17,8 +17,13 @@ beforeAll(async () => {
   community = await t.token('huangshi', 'COMMUNITY_ADMIN', { scope: COMMUNITY });
   medicine = await categoryId(t, admin, 'HEALTH.CARE.MEDICINE');
   // Members of the community the orders come from: their tokens name their own unit, so its
-  // claiming board is theirs.
-  const local = await communityMembers(t, 'huangshi', COMMUNITY, 3);
+  // claiming board is theirs. Members the demo data already made providers (ratings, hours,
+  // open orders) are passed over: which members those are depends on the tenant's random id,
+  // and the scores and hours below are those of a first order.
+  const { rows: providers } = await t.db.query<{ id: string }>(
+    'select distinct provider_member_id::text as id from services.service_order where tenant_id = $1 and provider_member_id is not null', [t.tenants.huangshi!.id]);
+  const busy = new Set(providers.map((r) => r.id));
+  const local = (await communityMembers(t, 'huangshi', COMMUNITY, 200)).filter((m) => !busy.has(m.id)).slice(0, 3);
   expect(local).toHaveLength(3);
   members = local.map((m) => m.id);
   memberToken = (id) => tokenOf(t, 'huangshi', local.find((m) => m.id === id)!);
